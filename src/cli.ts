@@ -1,0 +1,202 @@
+#!/usr/bin/env bun
+// Command line: argv → config → transport. Only JSON-RPC goes to stdout while serving;
+// every other word this process says goes to stderr through the redactor.
+import { type Config, formatConfigProblems, isTruthy, loadConfig } from "./config/env.ts";
+import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from "./log.ts";
+import { Redactor } from "./security/redactor.ts";
+import { createMcpServer, createRegistry, createRuntime, RedactingTransport } from "./server.ts";
+import { ALL_TOOLS } from "./tools/index.ts";
+import { TIER_NAMES } from "./tools/types.ts";
+import { VERSION } from "./version.ts";
+
+const USAGE = `proxmox-mcp ${VERSION} — MCP server for Proxmox VE
+
+Usage:
+  proxmox-mcp                      serve MCP over stdio (what an agent runs)
+  proxmox-mcp demo                 a short tour against the built-in simulated cluster
+  proxmox-mcp tools [--json]       list the tools and their tiers
+  proxmox-mcp call TOOL [JSON]     run one tool and print its answer (exit 1 on a tool error)
+  proxmox-mcp --help | --version
+
+Options:
+  --demo        use the built-in simulated cluster instead of PROXMOX_URL (also PROXMOX_DEMO=1)
+
+Environment:
+  PROXMOX_URL                 https://pve.example.local:8006 (port 8006 when none is given)
+  PROXMOX_TOKEN_ID            user@realm!tokenname
+  PROXMOX_TOKEN_SECRET        the token's secret (or PROXMOX_TOKEN_SECRET_FILE=/path)
+  PROXMOX_TLS_INSECURE        true/1/yes: skip certificate checks (self-signed; prefer the two below)
+  PROXMOX_CA_FILE             PEM CA to trust, e.g. pve-root-ca.pem
+  PROXMOX_TLS_FINGERPRINT     pin the server certificate's SHA-256 fingerprint (AB:CD:…)
+  PROXMOX_TIMEOUT_MS          per-request timeout (default 30000)
+  PROXMOX_LOG_LEVEL           debug, info, warn, error (default info; logs go to stderr)
+  PROXMOX_ENABLE_DESTRUCTIVE  exactly 1 to allow destructive tools (they also need confirm + destructive)
+  PROXMOX_READ_ONLY           true: write tools are not offered at all
+  PROXMOX_ALLOWED_VMIDS       writes only to these guests, e.g. 100-199,300
+  PROXMOX_ALLOWED_NODES       writes only on these nodes, e.g. pve1,pve2
+  PROXMOX_PROTECTED_TAGS      guests with any of these tags refuse every write
+  PROXMOX_AUDIT_LOG           append write audit records (JSON lines) to this file instead of stderr
+`;
+
+interface Cli {
+  command: "serve" | "tools" | "call" | "demo" | "help" | "version";
+  demo: boolean;
+  json: boolean;
+  rest: string[];
+}
+
+export function parseArgs(argv: readonly string[], env: Record<string, string | undefined>): Cli | { error: string } {
+  const cli: Cli = { command: "serve", demo: isTruthy(env.PROXMOX_DEMO), json: false, rest: [] };
+  const positional: string[] = [];
+  for (const arg of argv) {
+    if (arg === "--help" || arg === "-h") return { ...cli, command: "help" };
+    if (arg === "--version" || arg === "-v") return { ...cli, command: "version" };
+    if (arg === "--demo") cli.demo = true;
+    else if (arg === "--json") cli.json = true;
+    else if (arg.startsWith("--")) return { error: `unknown option ${arg}` };
+    else positional.push(arg);
+  }
+  const [command, ...rest] = positional;
+  if (command === undefined) return cli;
+  if (command === "tools" || command === "call" || command === "demo" || command === "serve") {
+    return { ...cli, command, rest, demo: cli.demo || command === "demo" };
+  }
+  return { error: `unknown command '${command}'` };
+}
+
+async function resolveConfig(cli: Cli, env: Record<string, string | undefined>, log: Logger): Promise<{ config: Config; stop: () => Promise<void> }> {
+  if (cli.demo) {
+    // Loaded only in demo mode: the simulator and its schema stay out of a normal start-up.
+    const { startSimulator } = await import("./sim/index.ts");
+    const sim = startSimulator();
+    const demoEnv = { ...env, PROXMOX_URL: sim.url, PROXMOX_TOKEN_ID: sim.tokenId, PROXMOX_TOKEN_SECRET: sim.tokenSecret, PROXMOX_TOKEN_SECRET_FILE: undefined, PROXMOX_CA_FILE: undefined, PROXMOX_TLS_FINGERPRINT: undefined };
+    const result = loadConfig(demoEnv);
+    if (!result.ok) throw new ConfigError(result.problems);
+    log.info(`demo mode: serving a simulated cluster at ${sim.url} (nothing here touches a real Proxmox)`);
+    return { config: result.config, stop: () => sim.stop() };
+  }
+  const result = loadConfig(env);
+  if (!result.ok) throw new ConfigError(result.problems);
+  return { config: result.config, stop: async () => {} };
+}
+
+class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super("configuration");
+  }
+}
+
+export async function main(argv: readonly string[], env: Record<string, string | undefined>): Promise<number> {
+  const redactor = new Redactor();
+  // The secret is masked even before the config parses, in case a problem text quotes it.
+  redactor.register(env.PROXMOX_TOKEN_SECRET?.trim());
+  const level = (LOG_LEVELS as readonly string[]).includes(env.PROXMOX_LOG_LEVEL?.trim().toLowerCase() ?? "") ? (env.PROXMOX_LOG_LEVEL?.trim().toLowerCase() as LogLevel) : "info";
+  const log = createLogger(redactor, level);
+  const out = (text: string) => process.stdout.write(`${redactor.redact(text)}\n`);
+
+  const cli = parseArgs(argv, env);
+  if ("error" in cli) {
+    process.stderr.write(`proxmox-mcp: ${cli.error}\n\n${USAGE}`);
+    return 2;
+  }
+  if (cli.command === "version") return out(VERSION), 0;
+  if (cli.command === "help") return out(USAGE), 0;
+  if (cli.command === "tools" && !cli.demo) return listTools(cli.json, isTruthy(env.PROXMOX_READ_ONLY), out);
+
+  let resolved: Awaited<ReturnType<typeof resolveConfig>>;
+  try {
+    resolved = await resolveConfig(cli, env, log);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${redactor.redact(formatConfigProblems(error.problems))}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const { config, stop } = resolved;
+  if (config.tls.insecure && !config.tls.fingerprint && !config.tls.caFile) {
+    log.warn("PROXMOX_TLS_INSECURE is on: the server certificate is NOT verified. Prefer PROXMOX_CA_FILE or PROXMOX_TLS_FINGERPRINT.");
+  }
+  const runtime = createRuntime(config, redactor, log);
+  const registry = createRegistry(runtime);
+
+  switch (cli.command) {
+    case "tools":
+      await stop();
+      return listTools(cli.json, config.readOnly, out);
+    case "call": {
+      const [name, json] = cli.rest;
+      if (!name) {
+        process.stderr.write("proxmox-mcp: call needs a tool name, e.g. proxmox-mcp call proxmox_status\n");
+        await stop();
+        return 2;
+      }
+      let args: unknown = {};
+      if (json !== undefined) {
+        try {
+          args = JSON.parse(json);
+        } catch {
+          process.stderr.write(`proxmox-mcp: the arguments must be JSON, e.g. '{"vmid": 100}'\n`);
+          await stop();
+          return 2;
+        }
+      }
+      const outcome = await registry.call(name, args, { progress: async (p) => log.info(`progress: ${p.message ?? p.progress}`) });
+      await stop();
+      if (outcome.isError) {
+        process.stderr.write(`${outcome.text}\n`);
+        return 1;
+      }
+      out(outcome.text);
+      return 0;
+    }
+    case "demo": {
+      const { runTour } = await import("./demo.ts");
+      const code = await runTour(registry, out);
+      await stop();
+      return code;
+    }
+    default:
+      return serveStdio(registry, redactor, log, stop);
+  }
+}
+
+function listTools(json: boolean, readOnly: boolean, out: (text: string) => void): number {
+  const tools = ALL_TOOLS.filter((t) => !readOnly || t.tier === 1);
+  if (json) {
+    out(JSON.stringify(tools.map((t) => ({ name: t.name, title: t.title, tier: t.tier, tierName: TIER_NAMES[t.tier], description: t.description }))));
+  } else {
+    for (const t of tools) out(`${t.name.padEnd(30)} tier ${t.tier} (${TIER_NAMES[t.tier]})  ${t.title}`);
+  }
+  return 0;
+}
+
+async function serveStdio(registry: ReturnType<typeof createRegistry>, redactor: Redactor, log: Logger, stop: () => Promise<void>): Promise<number> {
+  const { serveStdio: serve, StdioServerTransport } = await import("@modelcontextprotocol/server/stdio");
+  return new Promise<number>((resolve) => {
+    // The client closing stdin ends the session: stop the demo simulator and exit cleanly.
+    const transport = new RedactingTransport(new StdioServerTransport(), redactor, () => {
+      log.debug("stdin closed; exiting");
+      stop().finally(() => resolve(0));
+    });
+    serve(() => createMcpServer(registry), { transport, onerror: (error) => log.warn(`transport: ${error.message}`) });
+    log.info(`proxmox-mcp ${VERSION} serving MCP on stdio (${registry.tools.length} tools)`);
+  });
+}
+
+if (import.meta.main) {
+  process.on("unhandledRejection", (reason) => {
+    const redactor = new Redactor();
+    redactor.register(process.env.PROXMOX_TOKEN_SECRET?.trim());
+    process.stderr.write(`${redactor.redact(`proxmox-mcp error: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`)}\n`);
+  });
+  main(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (error) => {
+      const redactor = new Redactor();
+      redactor.register(process.env.PROXMOX_TOKEN_SECRET?.trim());
+      process.stderr.write(`${redactor.redact(`proxmox-mcp: fatal: ${error instanceof Error ? error.message : String(error)}`)}\n`);
+      process.exit(1);
+    },
+  );
+}

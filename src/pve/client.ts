@@ -1,0 +1,282 @@
+// The only code that talks to Proxmox. It builds URLs from checked, encoded segments,
+// authenticates with the API token, applies TLS settings and timeouts, unwraps PVE's
+// {"data": …} envelope and turns every failure into a typed PveError.
+import { readFileSync } from "node:fs";
+import type { TlsConfig } from "../config/env.ts";
+import type { Logger } from "../log.ts";
+import { errorFromResponse, PveError, tlsHint } from "./errors.ts";
+
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
+export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[];
+export type Params = Record<string, ParamValue>;
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface Envelope<T> {
+  data: T;
+  total?: number;
+}
+
+export interface RetryPolicy {
+  /** Total tries for a read (1 = no retry). Writes are never retried. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface PveClientOptions {
+  baseUrl: string;
+  tokenId: string;
+  tokenSecret: string;
+  timeoutMs: number;
+  tls: TlsConfig;
+  logger: Logger;
+  retry?: RetryPolicy;
+  fetchImpl?: typeof fetch;
+}
+
+const RETRYABLE_STATUS = new Set([502, 503, 504, 595]);
+const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
+
+export class PveClient {
+  /** Requests sent (tries included); for diagnostics and tests. */
+  requestCount = 0;
+  private readonly authHeader: string;
+  private readonly tlsOptions: Record<string, unknown> | undefined;
+  private readonly retry: RetryPolicy;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: PveClientOptions) {
+    this.authHeader = `PVEAPIToken=${options.tokenId}=${options.tokenSecret}`;
+    this.tlsOptions = buildTlsOptions(options.tls);
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.fetchImpl = options.fetchImpl ?? fetch;
+  }
+
+  get<T>(segments: PathSegments, params?: Params, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("GET", segments, params, opts).then((e) => e.data);
+  }
+
+  post<T>(segments: PathSegments, params?: Params, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("POST", segments, params, opts).then((e) => e.data);
+  }
+
+  put<T>(segments: PathSegments, params?: Params, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("PUT", segments, params, opts).then((e) => e.data);
+  }
+
+  delete<T>(segments: PathSegments, params?: Params, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("DELETE", segments, params, opts).then((e) => e.data);
+  }
+
+  /** The whole envelope, for the few calls whose `total` matters (task log). */
+  async request<T>(method: Method, segments: PathSegments, params: Params = {}, opts: RequestOptions = {}): Promise<Envelope<T>> {
+    const path = buildPath(segments);
+    // Writes are never retried: a duplicate create or backup is worse than an error.
+    const attempts = method === "GET" ? Math.max(1, this.retry.attempts) : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, params, opts);
+      } catch (error) {
+        const retryable =
+          error instanceof PveError &&
+          attempt < attempts &&
+          !opts.signal?.aborted &&
+          (error.code === "network" || RETRYABLE_STATUS.has(error.details.status ?? 0));
+        if (!retryable) throw error;
+        const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+        const jittered = delay / 2 + Math.random() * (delay / 2);
+        this.options.logger.debug(`retrying ${method} ${path} after ${error.code} (try ${attempt + 1} of ${attempts})`);
+        await sleep(jittered, opts.signal);
+      }
+    }
+  }
+
+  private async once<T>(method: Method, path: string, params: Params, opts: RequestOptions): Promise<Envelope<T>> {
+    const { baseUrl, logger } = this.options;
+    const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
+    const encoded = encodeParams(params);
+    let url = `${baseUrl}/api2/json${path}`;
+    const init: RequestInit & { tls?: Record<string, unknown> } = {
+      method,
+      headers: { Authorization: this.authHeader, Accept: "application/json" },
+      redirect: "manual",
+    };
+    if (method === "GET" || method === "DELETE") {
+      const query = encoded.toString();
+      if (query) url += `?${query}`;
+    } else {
+      init.body = encoded.toString();
+      (init.headers as Record<string, string>)["Content-Type"] = "application/x-www-form-urlencoded";
+    }
+    if (this.tlsOptions) init.tls = this.tlsOptions;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    init.signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+
+    const started = performance.now();
+    this.requestCount++;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, init);
+      text = await response.text();
+    } catch (error) {
+      throw this.transportError(method, path, error, opts.signal, timeout, timeoutMs);
+    }
+    logger.debug(`${method} ${path} → ${response.status} in ${Math.round(performance.now() - started)} ms`);
+
+    const body = parseJson(text);
+    if (response.status < 200 || response.status >= 300) {
+      const obj = isRecord(body) ? body : undefined;
+      const message = typeof obj?.message === "string" ? obj.message : response.statusText || undefined;
+      const errors = isRecord(obj?.errors) ? stringRecord(obj.errors) : undefined;
+      if (!obj && text && looksLikeHtml(text)) {
+        throw new PveError(
+          "bad_response",
+          `${method} ${path} got an HTML page (HTTP ${response.status}) instead of Proxmox's JSON API.`,
+          "A reverse proxy or login page is answering. Check that PROXMOX_URL points at the PVE API (usually https://host:8006).",
+          { status: response.status, method, path, mayHaveReachedPve: method !== "GET" },
+        );
+      }
+      throw errorFromResponse(method, path, response.status, message, errors);
+    }
+    if (!isRecord(body) || !("data" in body)) {
+      const what = text.trim() === "" ? "an empty body" : looksLikeHtml(text) ? "an HTML page" : body === undefined ? "malformed or truncated JSON" : "JSON without Proxmox's {\"data\": …} envelope";
+      throw new PveError(
+        "bad_response",
+        `${method} ${path} got ${what} (HTTP ${response.status}) instead of Proxmox's JSON answer.`,
+        "Check that PROXMOX_URL points at the PVE API and not at a proxy or another service; if it does, the connection may have been cut mid-answer, so try again.",
+        { status: response.status, method, path, mayHaveReachedPve: true },
+      );
+    }
+    const total = typeof body.total === "number" ? body.total : undefined;
+    return { data: body.data as T, total };
+  }
+
+  private transportError(method: Method, path: string, error: unknown, caller: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): PveError {
+    const write = method !== "GET";
+    const reached = write ? " The request may have reached Proxmox: check with proxmox_recent_tasks before repeating it." : "";
+    if (caller?.aborted) {
+      return new PveError("cancelled", `${method} ${path} was cancelled.${reached}`, undefined, { method, path, mayHaveReachedPve: write }, { cause: error });
+    }
+    if (timeout.aborted) {
+      return new PveError(
+        "timeout",
+        `${method} ${path} got no answer within ${timeoutMs} ms.${reached}`,
+        "The node may be hung or overloaded. Raise PROXMOX_TIMEOUT_MS if the cluster is just slow.",
+        { method, path, mayHaveReachedPve: write },
+        { cause: error },
+      );
+    }
+    const code = String((error as { code?: unknown })?.code ?? "");
+    const message = error instanceof Error ? error.message : String(error);
+    if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|FINGERPRINT/i.test(`${code} ${message}`)) {
+      const pinned = /FINGERPRINT/i.test(message) ? ` ${message}` : "";
+      return new PveError(
+        "tls",
+        `TLS verification of ${this.options.baseUrl} failed (${code || "certificate rejected"}).${pinned}`,
+        tlsHint(),
+        { method, path, mayHaveReachedPve: false },
+        { cause: error },
+      );
+    }
+    const refused = /refused|ENOTFOUND|EAI_|DNS|FailedToOpenSocket|unreachable/i.test(`${code} ${message}`);
+    return new PveError(
+      "network",
+      `Could not reach Proxmox at ${this.options.baseUrl} (${code || message}).${refused ? "" : reached}`,
+      "Check PROXMOX_URL (host and port, usually 8006), DNS, and that this machine can reach the node.",
+      { method, path, mayHaveReachedPve: write && !refused },
+      { cause: error },
+    );
+  }
+}
+
+export type PathSegments = readonly (string | number)[];
+
+/** "/nodes/pve1/qemu/100": each segment checked, then percent-encoded. */
+export function buildPath(segments: PathSegments): string {
+  return segments
+    .map((segment) => {
+      const text = String(segment);
+      // Security: the tools validate formats first; this is the last guard before a URL.
+      if (text === "" || text === "." || text === ".." || /[\u0000-\u001f\u007f]/.test(text) || text.length > 512) {
+        throw new PveError("invalid_input", `Refusing an unsafe path segment for Proxmox: ${JSON.stringify(text.slice(0, 40))}.`, undefined, {
+          method: "-",
+          path: "-",
+          mayHaveReachedPve: false,
+        });
+      }
+      return `/${encodeURIComponent(text)}`;
+    })
+    .join("");
+}
+
+/** PVE wants booleans as 0/1 and arrays as repeated keys; undefined is left out. */
+export function encodeParams(params: Params): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) out.append(key, String(item));
+    } else if (typeof value === "boolean") {
+      out.append(key, value ? "1" : "0");
+    } else {
+      out.append(key, String(value));
+    }
+  }
+  return out;
+}
+
+function buildTlsOptions(tls: TlsConfig): Record<string, unknown> | undefined {
+  if (tls.fingerprint) {
+    const expected = tls.fingerprint.toUpperCase();
+    // A pinned certificate is trusted by its fingerprint alone (it is usually self-signed),
+    // so chain verification is replaced by the fingerprint check, not dropped.
+    return {
+      rejectUnauthorized: false,
+      checkServerIdentity: (_host: string, cert: { fingerprint256?: string }) => {
+        const actual = cert.fingerprint256?.toUpperCase();
+        if (actual === expected) return undefined;
+        const error = new Error(`FINGERPRINT_MISMATCH: the server's certificate fingerprint is ${actual ?? "unknown"}, expected PROXMOX_TLS_FINGERPRINT ${expected}.`);
+        (error as Error & { code: string }).code = "ERR_TLS_FINGERPRINT_MISMATCH";
+        return error;
+      },
+    };
+  }
+  if (tls.caFile) return { ca: readFileSync(tls.caFile, "utf8") };
+  if (tls.insecure) return { rejectUnauthorized: false };
+  return undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function looksLikeHtml(text: string): boolean {
+  return /^\s*<(!doctype|html|head|body)/i.test(text);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stringRecord(value: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,99 @@
+// Typed failures of a request to Proxmox, each with a message a person can act on.
+import { type ErrorCode, ProxmoxMcpError } from "../errors.ts";
+
+export class PveError extends ProxmoxMcpError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    hint: string | undefined,
+    readonly details: {
+      status?: number;
+      method: string;
+      path: string;
+      /** PVE's per-parameter reasons on a 400. */
+      paramErrors?: Record<string, string>;
+      /** For writes: could PVE have acted on it? Decides whether a retry is safe. */
+      mayHaveReachedPve: boolean;
+    },
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, hint, options);
+  }
+}
+
+const TLS_HINT =
+  "The certificate is self-signed or not trusted by this machine. Trust the cluster's CA with PROXMOX_CA_FILE=/path/to/pve-root-ca.pem, or pin the certificate with PROXMOX_TLS_FINGERPRINT=AB:CD:… (as shown under the node's Certificates), or as a last resort set PROXMOX_TLS_INSECURE=true.";
+
+export function tlsHint(): string {
+  return TLS_HINT;
+}
+
+/** Maps an HTTP answer from PVE that is not 2xx to a typed error. */
+export function errorFromResponse(
+  method: string,
+  path: string,
+  status: number,
+  pveMessage: string | undefined,
+  paramErrors: Record<string, string> | undefined,
+): PveError {
+  const where = `${method} ${path}`;
+  const said = pveMessage?.trim();
+  const details = { status, method, path, paramErrors, mayHaveReachedPve: true };
+  switch (true) {
+    case status === 401:
+      return new PveError(
+        "pve_auth",
+        `Proxmox rejected the API token (401) on ${where}.`,
+        "Check PROXMOX_TOKEN_ID (user@realm!tokenname) and PROXMOX_TOKEN_SECRET; the token may have been deleted or expired.",
+        { ...details, mayHaveReachedPve: false },
+      );
+    case status === 403:
+      return new PveError(
+        "pve_permission",
+        `Proxmox denied ${where}: ${said || "permission check failed"}.`,
+        "The token lacks the privilege named above on that path. Grant it with `pveum acl modify` (a token with privilege separation needs its own ACL entries).",
+        { ...details, mayHaveReachedPve: false },
+      );
+    case status === 400: {
+      const reasons = paramErrors
+        ? Object.entries(paramErrors)
+            .map(([param, reason]) => `${param}: ${reason.trim()}`)
+            .join("; ")
+        : said;
+      return new PveError(
+        "pve_bad_request",
+        `Proxmox rejected the parameters of ${where}: ${reasons || "parameter verification failed"}.`,
+        "Correct the named parameters and try again.",
+        { ...details, mayHaveReachedPve: false },
+      );
+    }
+    case status === 595 || status === 596:
+      return new PveError(
+        "pve_unreachable",
+        `Proxmox could not reach the node for ${where} (${status}${said ? `: ${said}` : ""}).`,
+        "The node is probably offline or its pveproxy is down; check it with proxmox_status.",
+        details,
+      );
+    case status === 501:
+      return new PveError(
+        "pve_error",
+        `Proxmox does not implement ${where} (501).`,
+        "This PVE version may be older than the one this server targets (PVE 8/9).",
+        { ...details, mayHaveReachedPve: false },
+      );
+    case status === 502 || status === 503 || status === 504:
+      return new PveError(
+        "pve_unreachable",
+        `A proxy or Proxmox itself answered ${status} on ${where}${said ? `: ${said}` : ""}.`,
+        "Proxmox or a proxy in front of it is overloaded or restarting; try again shortly.",
+        details,
+      );
+    default:
+      return new PveError(
+        "pve_error",
+        `Proxmox failed ${where} (${status})${said ? `: ${said}` : ""}.`,
+        status >= 500 ? "Proxmox reported an error; the message above is Proxmox's own." : undefined,
+        details,
+      );
+  }
+}

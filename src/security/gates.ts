@@ -1,0 +1,46 @@
+// The three tiers, decided in one place from the tool's declared tier. A refused call
+// never reaches a handler, so it cannot make a request, not even a look-up.
+import type { Config } from "../config/env.ts";
+import { WriteGateError } from "../errors.ts";
+import { TIER_NAMES, type Tier } from "../tools/types.ts";
+
+export const GATE_DESCRIPTIONS = {
+  confirm: "Required for this write tool: set to true only when the user asked for this action. Without it the call is refused before anything is sent to Proxmox.",
+  destructive:
+    "Required for this destructive tool, together with confirm: true, and only honoured when the server was started with PROXMOX_ENABLE_DESTRUCTIVE=1. Set it only when the user explicitly asked to destroy or force this.",
+} as const;
+
+/** Returns the refusal for a call missing any of its tier's gates, or undefined when all are met. */
+export function checkGates(toolName: string, tier: Tier, args: Record<string, unknown>, config: Pick<Config, "destructiveEnabled" | "readOnly">): WriteGateError | undefined {
+  if (tier === 1) return undefined;
+  if (config.readOnly) {
+    return new WriteGateError(
+      `${toolName} was refused: this server runs read-only (PROXMOX_READ_ONLY is set), so no write tool may run.`,
+      ["read-only"],
+      "A person must restart the server without PROXMOX_READ_ONLY to allow writes.",
+    );
+  }
+  const missing: string[] = [];
+  const fixes: string[] = [];
+  // Security: strict equality. "true", 1 or {} are not consent.
+  if (args.confirm !== true) {
+    missing.push("confirm");
+    fixes.push("pass confirm: true (only after the user asked for this action)");
+  }
+  if (tier === 3) {
+    if (args.destructive !== true) {
+      missing.push("destructive");
+      fixes.push("pass destructive: true (only when the user explicitly asked for this destructive action)");
+    }
+    if (!config.destructiveEnabled) {
+      missing.push("PROXMOX_ENABLE_DESTRUCTIVE");
+      fixes.push("a person must restart the server with PROXMOX_ENABLE_DESTRUCTIVE=1 in its environment; a model cannot set it");
+    }
+  }
+  if (missing.length === 0) return undefined;
+  return new WriteGateError(
+    `${toolName} is a ${TIER_NAMES[tier]} (tier ${tier}) tool and was refused before any request to Proxmox. Missing: ${missing.join(", ")}.`,
+    missing,
+    `To run it: ${fixes.join("; ")}.`,
+  );
+}

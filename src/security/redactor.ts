@@ -1,0 +1,53 @@
+// Every string that leaves the process passes through a Redactor: tool results, error
+// text, log lines. Registered secrets are masked wherever they appear, and so is anything
+// shaped like a PVE token header, so a secret we were never told about (a second
+// instance's, one echoed back by a proxy) is masked too.
+
+const MASK = "[REDACTED]";
+
+// Security: PVE and proxies sometimes echo the Authorization header in error bodies.
+// "PVEAPIToken=user@realm!name=SECRET" → keep the token id, mask what follows its last '='.
+const TOKEN_HEADER = /PVEAPIToken[= ]([^\s=;,"']+)=([^\s;,"'&]+)/gi;
+// A UUID-form secret right after a token name, e.g. in "root@pam!mcp=aaaaaaaa-bbbb-…".
+const TOKEN_UUID = /(![A-Za-z][A-Za-z0-9._-]*[=:]\s*)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+const AUTH_HEADER = /(authorization["']?\s*[:=]\s*["']?)(?!\[REDACTED\])[^"'\r\n,}]+/gi;
+
+export class Redactor {
+  private secrets: string[] = [];
+
+  /** Registers a secret; its raw and URL-encoded forms are masked from now on. */
+  register(secret: string | undefined): void {
+    // Very short strings would mask ordinary words; PVE token secrets are UUIDs.
+    if (!secret || secret.length < 6) return;
+    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
+      if (!this.secrets.includes(form)) this.secrets.push(form);
+    }
+    // Longest first, so a secret that contains another is masked whole.
+    this.secrets.sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) {
+      if (out.includes(secret)) out = out.split(secret).join(MASK);
+    }
+    return out
+      .replace(TOKEN_HEADER, (_m, id: string) => `PVEAPIToken=${id}=${MASK}`)
+      .replace(TOKEN_UUID, (_m, prefix: string) => `${prefix}${MASK}`)
+      .replace(AUTH_HEADER, (_m, prefix: string) => `${prefix}${MASK}`);
+  }
+
+  /** A redacted deep copy: the input is never mutated (it may be shared state). */
+  redactDeep<T>(value: T): T {
+    return this.walk(value, 0) as T;
+  }
+
+  private walk(value: unknown, depth: number): unknown {
+    if (typeof value === "string") return this.redact(value);
+    if (depth > 64 || value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) return value.map((item) => this.walk(item, depth + 1));
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[this.redact(key)] = this.walk(item, depth + 1);
+    return copy;
+  }
+}

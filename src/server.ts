@@ -1,0 +1,75 @@
+// Builds the runtime (client, logger, audit) and the MCP server from a Config. Every
+// transport goes through createMcpServer; stdio output goes through the redactor.
+import { McpServer, type Transport } from "@modelcontextprotocol/server";
+import type { Config } from "./config/env.ts";
+import type { Logger } from "./log.ts";
+import { PveClient } from "./pve/client.ts";
+import { createAudit } from "./security/audit.ts";
+import type { Redactor } from "./security/redactor.ts";
+import { ALL_TOOLS } from "./tools/index.ts";
+import { type Runtime, ToolRegistry } from "./tools/registry.ts";
+import type { AnyTool } from "./tools/types.ts";
+import { VERSION } from "./version.ts";
+
+export const SERVER_NAME = "proxmox-mcp";
+
+const INSTRUCTIONS =
+  "Tools for one Proxmox VE cluster. Reads are open. Writes need confirm: true, set only when the user asked for that action; destructive tools also need destructive: true and a server started with PROXMOX_ENABLE_DESTRUCTIVE=1. Writes return a task UPID: follow it with proxmox_get_task_status.";
+
+export function createRuntime(config: Config, redactor: Redactor, log: Logger): Runtime {
+  // Security: the secret is registered before anything can print it.
+  redactor.register(config.tokenSecret);
+  const pve = new PveClient({ baseUrl: config.url, tokenId: config.tokenId, tokenSecret: config.tokenSecret, timeoutMs: config.timeoutMs, tls: config.tls, logger: log });
+  return { pve, config, log, redactor, audit: createAudit(redactor, log, config.auditLog) };
+}
+
+export function createRegistry(runtime: Runtime, tools: readonly AnyTool[] = ALL_TOOLS): ToolRegistry {
+  return new ToolRegistry(tools, runtime);
+}
+
+/** A fresh SDK server over the shared registry; stdio asks for one per connection era. */
+export function createMcpServer(registry: ToolRegistry): McpServer {
+  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  registry.registerAll(server);
+  return server;
+}
+
+/**
+ * Wraps a transport so every outgoing JSON-RPC message is redacted: the last guard for
+ * anything (an SDK error text, a validation message) that did not pass through a tool.
+ */
+export class RedactingTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: Transport["onmessage"];
+
+  constructor(
+    private readonly inner: Transport,
+    private readonly redactor: Redactor,
+    private readonly onClosed?: () => void,
+  ) {
+    inner.onclose = () => {
+      this.onclose?.();
+      this.onClosed?.();
+    };
+    inner.onerror = (error) => this.onerror?.(error);
+    inner.onmessage = (message, extra) => this.onmessage?.(message, extra);
+  }
+
+  get sessionId(): string | undefined {
+    return this.inner.sessionId;
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  send(...args: Parameters<Transport["send"]>): Promise<void> {
+    const [message, options] = args;
+    return this.inner.send(this.redactor.redactDeep(message), options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -1,0 +1,98 @@
+// proxmox_list_backups: "when was the last backup?" across every backup storage.
+import * as v from "valibot";
+import { bytes, isoTime, moreLine, table } from "../format/units.ts";
+import * as f from "../pve/formats.ts";
+import { listResources } from "../pve/resources.ts";
+import { mapBounded, pickStorages } from "../pve/storage.ts";
+import { defineTool, READ_HINTS } from "./types.ts";
+
+interface ContentEntry {
+  volid: string;
+  vmid?: number | string;
+  size?: number;
+  ctime?: number;
+  format?: string;
+  notes?: string;
+  protected?: number | boolean;
+  verification?: { state?: string };
+}
+
+const NOTES_MAX = 120;
+
+export const listBackups = defineTool({
+  name: "proxmox_list_backups",
+  title: "List backups",
+  description: "Backup volumes on every storage that holds backups (shared storages read once), newest first: volid, vmid, size, time, format, notes. Filter by vmid to answer 'when was the last backup of X'.",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({ vmid: v.optional(f.vmid), storage: v.optional(f.storage), node: v.optional(f.node), limit: f.limit(30, 500) }),
+  output: v.object({
+    total: v.number(),
+    returned: v.number(),
+    more: v.number(),
+    items: v.array(
+      v.object({
+        volid: v.string(),
+        storage: v.string(),
+        vmid: v.nullable(v.number()),
+        size_bytes: v.number(),
+        time: v.nullable(v.string()),
+        format: v.string(),
+        notes: v.string(),
+        protected: v.boolean(),
+        verified: v.nullable(v.string()),
+      }),
+    ),
+    storages_read: v.array(v.string()),
+    unreachable: v.pipe(v.array(v.string()), v.description("Backup storages that could not be read (offline node).")),
+  }),
+  async handler(args, ctx) {
+    const storages = pickStorages(await listResources(ctx.pve, "storage", ctx.signal), "backup", args);
+    const unreachable: string[] = [];
+    const perStorage = await mapBounded(storages, 4, async (s) => {
+      try {
+        const content = await ctx.pve.get<ContentEntry[] | null>(["nodes", s.node, "storage", s.storage, "content"], { content: "backup", vmid: args.vmid }, { signal: ctx.signal });
+        return (content ?? []).map((c) => ({ ...c, storage: s.storage }));
+      } catch (error) {
+        ctx.log.debug(`cannot read backups on ${s.storage}@${s.node}: ${String(error)}`);
+        unreachable.push(`${s.storage}@${s.node}`);
+        return [];
+      }
+    });
+    const all = perStorage
+      .flat()
+      .map((c) => {
+        const vmid = Number(c.vmid);
+        const notes = c.notes ?? "";
+        return {
+          volid: c.volid,
+          storage: c.storage,
+          vmid: Number.isInteger(vmid) && vmid > 0 ? vmid : null,
+          size_bytes: c.size ?? 0,
+          ctime: c.ctime ?? 0,
+          format: c.format ?? "",
+          notes: notes.length > NOTES_MAX ? `${notes.slice(0, NOTES_MAX)}…` : notes,
+          protected: c.protected === 1 || c.protected === true,
+          verified: c.verification?.state ?? null,
+        };
+      })
+      .filter((b) => !args.vmid || b.vmid === args.vmid)
+      .sort((a, b) => b.ctime - a.ctime);
+    const items = all.slice(0, args.limit).map(({ ctime, ...rest }) => ({ ...rest, time: isoTime(ctime) }));
+    const more = all.length - items.length;
+    const head = all.length
+      ? `${all.length} backups${args.vmid ? ` of guest ${args.vmid}` : ""} on ${storages.length} storage(s); newest ${items[0]?.time}.`
+      : `No backups found${args.vmid ? ` for guest ${args.vmid}` : ""} on ${storages.length} backup storage(s).`;
+    const text = [
+      head,
+      items.length ? table(["time", "vmid", "size", "storage", "volid", "notes"], items.map((b) => [b.time ?? "-", b.vmid ?? "-", bytes(b.size_bytes), b.storage, b.volid, b.notes + (b.protected ? " [protected]" : "")])) : "",
+      unreachable.length ? `Could not read: ${unreachable.join(", ")}.` : "",
+    ]
+      .filter(Boolean)
+      .join("\n");
+    return {
+      text: text + moreLine(more, "vmid or storage"),
+      data: { total: all.length, returned: items.length, more, items, storages_read: storages.map((s) => s.storage), unreachable },
+    };
+  },
+});

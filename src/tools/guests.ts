@@ -1,0 +1,265 @@
+// Read tools about guests: the two inventory lists, one guest in detail, templates.
+import * as v from "valibot";
+import { bytes, duration, moreLine, percent, round, table } from "../format/units.ts";
+import * as f from "../pve/formats.ts";
+import { findGuest, type Guest, listGuests, listResources } from "../pve/resources.ts";
+import { mapBounded, pickStorages } from "../pve/storage.ts";
+import { defineTool, READ_HINTS } from "./types.ts";
+
+const SORT_KEYS = ["vmid", "name", "cpu", "mem", "uptime"] as const;
+
+const GuestRow = v.object({
+  vmid: v.number(),
+  name: v.string(),
+  node: v.string(),
+  status: v.string(),
+  template: v.boolean(),
+  cpu: v.pipe(v.number(), v.description("CPU load as a fraction of cpus (0–1).")),
+  cpus: v.number(),
+  mem_bytes: v.number(),
+  maxmem_bytes: v.number(),
+  disk_bytes: v.number(),
+  maxdisk_bytes: v.number(),
+  uptime_s: v.number(),
+  tags: v.array(v.string()),
+});
+type GuestRow = v.InferOutput<typeof GuestRow>;
+
+export const ListOutput = v.object({
+  total: v.pipe(v.number(), v.description("Guests matching the filters.")),
+  returned: v.number(),
+  more: v.pipe(v.number(), v.description("Matching guests left out by limit.")),
+  items: v.array(GuestRow),
+});
+
+const listInput = v.strictObject({
+  node: v.optional(f.node),
+  status: v.optional(v.picklist(["running", "stopped", "paused", "unknown"], "status must be running, stopped, paused or unknown")),
+  name: f.nameFilter,
+  tag: v.optional(f.tag),
+  include_templates: v.optional(v.pipe(v.boolean("include_templates must be true or false"), v.description("Also list templates (default false).")), false),
+  sort: v.optional(v.pipe(v.picklist(SORT_KEYS, `sort must be one of ${SORT_KEYS.join(", ")}`), v.description("vmid/name ascending; cpu/mem/uptime highest first.")), "vmid"),
+  limit: f.limit(50, 500),
+});
+
+function toRow(g: Guest): GuestRow {
+  const r = g.raw;
+  return {
+    vmid: g.vmid,
+    name: g.name,
+    node: g.node,
+    status: g.status,
+    template: g.template,
+    cpu: round(r.cpu ?? 0),
+    cpus: r.maxcpu ?? 0,
+    mem_bytes: r.mem ?? 0,
+    maxmem_bytes: r.maxmem ?? 0,
+    disk_bytes: r.disk ?? 0,
+    maxdisk_bytes: r.maxdisk ?? 0,
+    uptime_s: r.uptime ?? 0,
+    tags: g.tags,
+  };
+}
+
+const SORTERS: Record<(typeof SORT_KEYS)[number], (a: GuestRow, b: GuestRow) => number> = {
+  vmid: (a, b) => a.vmid - b.vmid,
+  name: (a, b) => a.name.localeCompare(b.name) || a.vmid - b.vmid,
+  cpu: (a, b) => b.cpu * b.cpus - a.cpu * a.cpus || a.vmid - b.vmid,
+  mem: (a, b) => b.mem_bytes - a.mem_bytes || a.vmid - b.vmid,
+  uptime: (a, b) => b.uptime_s - a.uptime_s || a.vmid - b.vmid,
+};
+
+function listTool(type: "qemu" | "lxc") {
+  const noun = type === "qemu" ? "VMs" : "containers";
+  return defineTool({
+    name: type === "qemu" ? "proxmox_list_vms" : "proxmox_list_containers",
+    title: type === "qemu" ? "List virtual machines" : "List LXC containers",
+    description: `List ${type === "qemu" ? "QEMU VMs" : "LXC containers"} on all nodes (one cluster-wide query) with status, CPU, memory, disk, uptime and tags. Filter by node, status, name or tag; sort by mem or cpu to find what uses the most.`,
+    tier: 1,
+    annotations: READ_HINTS,
+    input: listInput,
+    output: ListOutput,
+    async handler(args, ctx) {
+      const name = args.name?.toLowerCase();
+      const rows = (await listGuests(ctx.pve, ctx.signal))
+        .filter((g) => g.type === type)
+        .filter((g) => args.include_templates || !g.template)
+        .filter((g) => !args.node || g.node === args.node)
+        .filter((g) => !args.status || g.status === args.status)
+        .filter((g) => !name || g.name.toLowerCase().includes(name))
+        .filter((g) => !args.tag || g.tags.includes(args.tag))
+        .map(toRow)
+        .sort(SORTERS[args.sort]);
+      const items = rows.slice(0, args.limit);
+      const more = rows.length - items.length;
+      const running = rows.filter((r) => r.status === "running").length;
+      const head = `${rows.length} ${noun} (${running} running)${items.length < rows.length ? `, showing ${items.length} sorted by ${args.sort}` : ""}.`;
+      const body = table(
+        ["vmid", "name", "node", "status", "cpu", "mem", "disk", "uptime", "tags"],
+        items.map((r) => [
+          r.vmid,
+          r.name + (r.template ? " (template)" : ""),
+          r.node,
+          r.status,
+          r.status === "running" ? `${percent(r.cpu)} of ${r.cpus}` : "-",
+          `${bytes(r.mem_bytes)}/${bytes(r.maxmem_bytes)}`,
+          r.maxdisk_bytes ? `${bytes(r.disk_bytes)}/${bytes(r.maxdisk_bytes)}` : "-",
+          duration(r.uptime_s),
+          r.tags.join(";"),
+        ]),
+      );
+      return {
+        text: `${head}\n${items.length ? body : "(none match)"}${moreLine(more, "node, status, name or tag")}`,
+        data: { total: rows.length, returned: items.length, more, items },
+      };
+    },
+  });
+}
+
+export const listVms = listTool("qemu");
+export const listContainers = listTool("lxc");
+
+const CONFIG_VALUE_MAX = 300;
+
+export const getResource = defineTool({
+  name: "proxmox_get_resource",
+  title: "Get one guest",
+  description: "One VM or container by vmid: its configuration and current status (CPU, memory, disk, network, uptime, HA, lock). The node and type are found from the vmid when not given.",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node), type: v.optional(f.guestType) }),
+  output: v.object({
+    vmid: v.number(),
+    type: v.string(),
+    node: v.string(),
+    name: v.string(),
+    status: v.string(),
+    template: v.boolean(),
+    tags: v.array(v.string()),
+    current: v.object({
+      status: v.string(),
+      uptime_s: v.number(),
+      cpu: v.number(),
+      cpus: v.number(),
+      mem_bytes: v.number(),
+      maxmem_bytes: v.number(),
+      disk_bytes: v.number(),
+      maxdisk_bytes: v.number(),
+      netin_bytes: v.number(),
+      netout_bytes: v.number(),
+      ha_state: v.nullable(v.string()),
+      lock: v.nullable(v.string()),
+      qmpstatus: v.nullable(v.string()),
+    }),
+    config: v.pipe(v.record(v.string(), v.union([v.string(), v.number()])), v.description("The guest's configuration as PVE stores it (long values clipped).")),
+  }),
+  async handler(args, ctx) {
+    const guest = args.node && args.type ? undefined : await findGuest(ctx.pve, args.vmid, { node: args.node, type: args.type }, ctx.signal);
+    const node = guest?.node ?? (args.node as string);
+    const type = guest?.type ?? (args.type as f.GuestType);
+    const base = ["nodes", node, type, args.vmid] as const;
+    const [config, current] = await Promise.all([
+      ctx.pve.get<Record<string, unknown>>([...base, "config"], {}, { signal: ctx.signal }),
+      ctx.pve.get<Record<string, unknown>>([...base, "status", "current"], {}, { signal: ctx.signal }),
+    ]);
+    const cfg = flattenConfig(config ?? {});
+    const cur = current ?? {};
+    const num = (k: string) => (typeof cur[k] === "number" ? (cur[k] as number) : Number(cur[k] ?? 0) || 0);
+    const str = (k: string) => (typeof cur[k] === "string" ? (cur[k] as string) : null);
+    const ha = cur.ha as { state?: string; managed?: number } | undefined;
+    const name = String(cfg.name ?? cfg.hostname ?? cur.name ?? guest?.name ?? "");
+    const data = {
+      vmid: args.vmid,
+      type,
+      node,
+      name,
+      status: str("status") ?? guest?.status ?? "unknown",
+      template: cfg.template === 1 || cfg.template === "1" || guest?.template === true,
+      tags: typeof cfg.tags === "string" ? cfg.tags.split(/[;, ]+/).filter(Boolean) : (guest?.tags ?? []),
+      current: {
+        status: str("status") ?? "unknown",
+        uptime_s: num("uptime"),
+        cpu: round(num("cpu")),
+        cpus: num("cpus"),
+        mem_bytes: num("mem"),
+        maxmem_bytes: num("maxmem"),
+        disk_bytes: num("disk"),
+        maxdisk_bytes: num("maxdisk"),
+        netin_bytes: num("netin"),
+        netout_bytes: num("netout"),
+        ha_state: ha?.managed ? (ha.state ?? "managed") : null,
+        lock: str("lock"),
+        qmpstatus: str("qmpstatus"),
+      },
+      config: cfg,
+    };
+    const c = data.current;
+    const text = [
+      `${type === "qemu" ? "VM" : "Container"} ${args.vmid} "${name}" on ${node}: ${c.status}${data.template ? " (template)" : ""}${c.lock ? `, locked (${c.lock})` : ""}${c.ha_state ? `, HA ${c.ha_state}` : ""}.`,
+      c.status === "running"
+        ? `CPU ${percent(c.cpu)} of ${c.cpus}, memory ${bytes(c.mem_bytes)}/${bytes(c.maxmem_bytes)}, uptime ${duration(c.uptime_s)}, net in/out ${bytes(c.netin_bytes)}/${bytes(c.netout_bytes)}.`
+        : `Memory ${bytes(c.maxmem_bytes)} configured, disk ${bytes(c.maxdisk_bytes)}.`,
+      data.tags.length ? `Tags: ${data.tags.join(", ")}.` : "",
+      "Config:",
+      ...Object.entries(cfg).map(([k, val]) => `  ${k}: ${val}`),
+    ]
+      .filter(Boolean)
+      .join("\n");
+    return { text, data };
+  },
+});
+
+/** PVE configs are flat key → scalar; clip long values (descriptions) and drop the digest. */
+function flattenConfig(config: Record<string, unknown>): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key === "digest" || value === null || value === undefined) continue;
+    let scalar: string | number = typeof value === "number" ? value : typeof value === "string" ? value : JSON.stringify(value);
+    if (typeof scalar === "string" && scalar.length > CONFIG_VALUE_MAX) scalar = `${scalar.slice(0, CONFIG_VALUE_MAX)}… (${scalar.length} chars)`;
+    out[key] = scalar;
+  }
+  return out;
+}
+
+export const listTemplates = defineTool({
+  name: "proxmox_list_templates",
+  title: "List templates",
+  description: "Templates to create guests from: LXC templates (vztmpl volumes, for proxmox_create_container's ostemplate) on storages that hold them, and VM templates (template: 1, for proxmox_clone_resource).",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({ node: v.optional(f.node), storage: v.optional(f.storage) }),
+  output: v.object({
+    lxc: v.array(v.object({ volid: v.string(), storage: v.string(), node: v.string(), size_bytes: v.number() })),
+    vm: v.array(v.object({ vmid: v.number(), name: v.string(), node: v.string(), type: v.string() })),
+    unreachable: v.pipe(v.array(v.string()), v.description("Storages that could not be read (offline node).")),
+  }),
+  async handler(args, ctx) {
+    const [storages, guests] = await Promise.all([listResources(ctx.pve, "storage", ctx.signal), listGuests(ctx.pve, ctx.signal)]);
+    const targets = pickStorages(storages, "vztmpl", args);
+    const unreachable: string[] = [];
+    const lxc = (
+      await mapBounded(targets, 4, async (s) => {
+        try {
+          const content = await ctx.pve.get<{ volid: string; size?: number }[]>(["nodes", s.node, "storage", s.storage, "content"], { content: "vztmpl" }, { signal: ctx.signal });
+          return (content ?? []).map((c) => ({ volid: c.volid, storage: s.storage, node: s.node, size_bytes: c.size ?? 0 }));
+        } catch {
+          unreachable.push(`${s.storage}@${s.node}`);
+          return [];
+        }
+      })
+    ).flat();
+    const vm = guests
+      .filter((g) => g.template && (!args.node || g.node === args.node))
+      .map((g) => ({ vmid: g.vmid, name: g.name, node: g.node, type: g.type }))
+      .sort((a, b) => a.vmid - b.vmid);
+    const text = [
+      `${lxc.length} LXC templates, ${vm.length} guest templates.`,
+      lxc.length ? table(["volid", "node", "size"], lxc.map((t) => [t.volid, t.node, bytes(t.size_bytes)])) : "",
+      vm.length ? table(["vmid", "name", "node", "type"], vm.map((t) => [t.vmid, t.name, t.node, t.type])) : "",
+      unreachable.length ? `Could not read: ${unreachable.join(", ")}.` : "",
+    ]
+      .filter(Boolean)
+      .join("\n");
+    return { text, data: { lxc, vm, unreachable } };
+  },
+});

@@ -1,0 +1,173 @@
+// Read tools about worker tasks: what ran recently, how one task ended, what it logged.
+import * as v from "valibot";
+import { isoTime, moreLine, table } from "../format/units.ts";
+import * as f from "../pve/formats.ts";
+import { getTaskLog, getTaskStatus, taskSucceeded } from "../pve/tasks.ts";
+import { defineTool, READ_HINTS } from "./types.ts";
+
+interface TaskListEntry {
+  upid: string;
+  node: string;
+  type: string;
+  id?: string;
+  user: string;
+  starttime: number;
+  endtime?: number;
+  status?: string;
+}
+
+const TaskRow = v.object({
+  upid: v.string(),
+  node: v.string(),
+  type: v.string(),
+  id: v.string(),
+  user: v.string(),
+  start: v.nullable(v.string()),
+  end: v.nullable(v.string()),
+  status: v.pipe(v.string(), v.description("'running', 'OK', 'WARNINGS: n' or PVE's error text.")),
+  ok: v.nullable(v.boolean()),
+});
+
+const TASK_TYPE_RE = /^[a-zA-Z][a-zA-Z0-9_-]{0,31}$/;
+
+export const recentTasks = defineTool({
+  name: "proxmox_recent_tasks",
+  title: "Recent tasks",
+  description: "Recent worker tasks (backups, starts, migrations, snapshots…), newest first, cluster-wide or for one node: UPID, type, guest, user, start/end and result. Use errors_only to find failures.",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({
+    node: v.optional(f.node),
+    vmid: v.optional(f.vmid),
+    type: v.optional(v.pipe(v.string(), v.regex(TASK_TYPE_RE, "type must be a PVE task type such as vzdump, qmstart, vzcreate"), v.description("Task type, e.g. vzdump, qmstart."))),
+    errors_only: v.optional(v.boolean("errors_only must be true or false"), false),
+    limit: f.limit(20, 200),
+  }),
+  output: v.object({ total: v.number(), returned: v.number(), more: v.number(), items: v.array(TaskRow) }),
+  async handler(args, ctx) {
+    let tasks: TaskListEntry[];
+    if (args.node) {
+      // Per node PVE filters server-side; ask for one more than shown to know if more exist.
+      tasks =
+        (await ctx.pve.get<TaskListEntry[] | null>(
+          ["nodes", args.node, "tasks"],
+          { limit: Math.min(args.limit * 5, 1000), vmid: args.vmid, typefilter: args.type, errors: args.errors_only ? true : undefined, source: "all" },
+          { signal: ctx.signal },
+        )) ?? [];
+    } else {
+      tasks = (await ctx.pve.get<TaskListEntry[] | null>(["cluster", "tasks"], {}, { signal: ctx.signal })) ?? [];
+    }
+    const filtered = tasks
+      .filter((t) => !args.vmid || t.id === String(args.vmid))
+      .filter((t) => !args.type || t.type === args.type)
+      .filter((t) => !args.errors_only || (t.status !== undefined && !taskSucceeded(t.status) && t.endtime !== undefined))
+      .sort((a, b) => b.starttime - a.starttime);
+    const items = filtered.slice(0, args.limit).map((t) => {
+      const running = t.endtime === undefined || t.status === undefined || t.status === "running";
+      return {
+        upid: t.upid,
+        node: t.node,
+        type: t.type,
+        id: t.id ?? "",
+        user: t.user,
+        start: isoTime(t.starttime),
+        end: running ? null : isoTime(t.endtime),
+        status: running ? "running" : (t.status ?? "unknown"),
+        ok: running ? null : taskSucceeded(t.status),
+      };
+    });
+    const more = filtered.length - items.length;
+    const failed = items.filter((i) => i.ok === false).length;
+    const text = [
+      `${filtered.length} tasks${args.node ? ` on ${args.node}` : ""}${failed ? `, ${failed} failed among those shown` : ""}.`,
+      items.length ? table(["start", "node", "type", "id", "user", "status", "upid"], items.map((i) => [i.start ?? "-", i.node, i.type, i.id || "-", i.user, i.status, i.upid])) : "(none)",
+    ].join("\n");
+    return { text: text + moreLine(more, "node, vmid, type or errors_only"), data: { total: filtered.length, returned: items.length, more, items } };
+  },
+});
+
+export const getTaskStatusTool = defineTool({
+  name: "proxmox_get_task_status",
+  title: "Task status",
+  description: "Whether a task (by UPID) is still running or has stopped, and with what exit status. Use it to follow a write that returned a UPID.",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({ upid: f.upid }),
+  output: v.object({
+    upid: v.string(),
+    node: v.string(),
+    type: v.string(),
+    id: v.string(),
+    user: v.string(),
+    status: v.picklist(["running", "stopped"]),
+    exitstatus: v.nullable(v.string()),
+    ok: v.nullable(v.boolean()),
+    start: v.nullable(v.string()),
+    end: v.nullable(v.string()),
+  }),
+  async handler(args, ctx) {
+    const s = await getTaskStatus(ctx.pve, args.upid, ctx.signal);
+    const parsed = f.parseUpid(args.upid);
+    const stopped = s.status === "stopped";
+    const data = {
+      upid: args.upid,
+      node: s.node ?? parsed?.node ?? "",
+      type: s.type ?? parsed?.type ?? "",
+      id: s.id ?? parsed?.id ?? "",
+      user: s.user ?? parsed?.user ?? "",
+      status: stopped ? ("stopped" as const) : ("running" as const),
+      exitstatus: stopped ? (s.exitstatus ?? null) : null,
+      ok: stopped ? taskSucceeded(s.exitstatus) : null,
+      start: isoTime(s.starttime),
+      end: stopped ? isoTime(s.endtime) : null,
+    };
+    const text = stopped
+      ? `Task ${data.type}${data.id ? ` ${data.id}` : ""} on ${data.node} ${data.ok ? "finished OK" : "FAILED"}: ${data.exitstatus ?? "no exit status"} (started ${data.start}${data.end ? `, ended ${data.end}` : ""}).`
+      : `Task ${data.type}${data.id ? ` ${data.id}` : ""} on ${data.node} is still running (started ${data.start}). Check again later, or read proxmox_get_task_log.`;
+    return { text, data };
+  },
+});
+
+export const getTaskLogTool = defineTool({
+  name: "proxmox_get_task_log",
+  title: "Task log",
+  description: "A task's log lines. By default the last `limit` lines (where errors are); pass start (0 = first line) to page from the beginning.",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({
+    upid: f.upid,
+    start: v.optional(v.pipe(v.number("start must be a number"), v.integer("start must be a whole number"), v.minValue(0, "start must be 0 or more"), v.maxValue(10_000_000, "start is too large"), v.description("First line to return (0-based); omit for the last lines."))),
+    limit: f.limit(50, 1000),
+  }),
+  output: v.object({
+    upid: v.string(),
+    total: v.pipe(v.number(), v.description("Lines in the whole log.")),
+    start: v.number(),
+    lines: v.array(v.string()),
+    more_before: v.number(),
+    more_after: v.number(),
+  }),
+  async handler(args, ctx) {
+    let start = args.start;
+    let page: Awaited<ReturnType<typeof getTaskLog>>;
+    if (start === undefined) {
+      // The tail is what matters (TASK OK / TASK ERROR); learn the length, then read the end.
+      const probe = await getTaskLog(ctx.pve, args.upid, 0, args.limit, ctx.signal);
+      start = Math.max(0, probe.total - args.limit);
+      page = start === 0 ? probe : await getTaskLog(ctx.pve, args.upid, start, args.limit, ctx.signal);
+    } else {
+      page = await getTaskLog(ctx.pve, args.upid, start, args.limit, ctx.signal);
+    }
+    const lines = page.lines.map((l) => l.t);
+    const moreAfter = Math.max(0, page.total - start - lines.length);
+    const data = { upid: args.upid, total: page.total, start, lines, more_before: start, more_after: moreAfter };
+    const text = [
+      `Task log lines ${start + 1}–${start + lines.length} of ${page.total}${start > 0 ? ` (${start} earlier lines: pass start to page)` : ""}:`,
+      ...lines,
+      moreAfter > 0 ? `… ${moreAfter} more lines after these (pass start: ${start + lines.length}).` : "",
+    ]
+      .filter((l, i) => l !== "" || i === 0)
+      .join("\n");
+    return { text, data };
+  },
+});

@@ -1,0 +1,66 @@
+// A tool is data: name, title, tier, annotations, input and output schemas, one handler.
+// The registry (registry.ts) turns this data into MCP tools and applies the tier's gates.
+import type * as v from "valibot";
+import type { Config } from "../config/env.ts";
+import type { Logger } from "../log.ts";
+import type { PveClient } from "../pve/client.ts";
+
+/** 1 = read (open), 2 = safe write (needs confirm), 3 = destructive (needs confirm + destructive + env). */
+export type Tier = 1 | 2 | 3;
+
+export const TIER_NAMES: Record<Tier, string> = { 1: "read", 2: "write", 3: "destructive" };
+
+export interface ToolHints {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface ToolContext {
+  pve: PveClient;
+  config: Config;
+  log: Logger;
+  /** Aborted when the client cancels the request. */
+  signal: AbortSignal;
+  /** Sends an MCP progress notification when the client asked for them; a no-op otherwise. */
+  progress(update: ProgressUpdate): Promise<void>;
+}
+
+export interface ToolResult<O> {
+  /** A short rendering for the model to read. */
+  text: string;
+  /** Matches the tool's output schema; sent as structuredContent. */
+  data: O;
+}
+
+// biome-ignore lint: valibot's object schema generics are deep; any keeps the registry simple.
+export type ObjectSchema = v.ObjectSchema<any, any> | v.StrictObjectSchema<any, any>;
+
+export interface ToolDef<I extends ObjectSchema = ObjectSchema, O extends ObjectSchema = ObjectSchema> {
+  name: string;
+  title: string;
+  description: string;
+  tier: Tier;
+  annotations: ToolHints;
+  input: I;
+  output: O;
+  handler(args: v.InferOutput<I>, ctx: ToolContext): Promise<ToolResult<v.InferOutput<O>>>;
+}
+
+/** Keeps the handler's argument and result types tied to the schemas. */
+export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(def: ToolDef<I, O>): ToolDef<I, O> {
+  return def;
+}
+
+// biome-ignore lint: heterogeneous list of tools.
+export type AnyTool = ToolDef<any, any>;
+
+/** The annotations every read tool carries. */
+export const READ_HINTS: ToolHints = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
