@@ -4,7 +4,9 @@ import { bytes, isoTime, moreLine, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { listResources } from "../pve/resources.ts";
 import { mapBounded, pickStorages } from "../pve/storage.ts";
+import { RefusedError } from "../errors.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
+import { finishTask, guestTarget, resolveWriteTarget, TaskOutput, describeGuest, waitFields, WRITE_HINTS } from "./writes.ts";
 
 interface ContentEntry {
   volid: string;
@@ -94,5 +96,44 @@ export const listBackups = defineTool({
       text: text + moreLine(more, "vmid or storage"),
       data: { total: all.length, returned: items.length, more, items, storages_read: storages.map((s) => s.storage), unreachable },
     };
+  },
+});
+
+export const runBackup = defineTool({
+  name: "proxmox_run_backup",
+  title: "Back up a guest",
+  description: "Start a vzdump backup of one guest to a backup storage. Backups can take minutes, so by default this returns the task UPID at once; follow it with proxmox_get_task_status or pass wait: true.",
+  tier: 2,
+  annotations: WRITE_HINTS,
+  input: v.strictObject({
+    ...guestTarget,
+    storage: v.optional(v.pipe(f.storage, v.description("Backup storage (default: the first storage that holds backups)."))),
+    mode: v.optional(v.pipe(v.picklist(["snapshot", "suspend", "stop"], "mode must be snapshot, suspend or stop"), v.description("snapshot (default, no downtime), suspend, or stop.")), "snapshot"),
+    compress: v.optional(v.picklist(["zstd", "gzip", "lzo", "0"], "compress must be zstd, gzip, lzo or 0 (none)"), "zstd"),
+    notes: v.optional(
+      v.pipe(v.string(), v.maxLength(1024, "notes is at most 1024 characters"), v.regex(/^[^\u0000-\u001f]*$/, "notes must be one line; PVE fills {{guestname}}, {{vmid}}, {{node}}, {{cluster}}"), v.description("Notes for the backup; {{guestname}} etc. are filled in.")),
+    ),
+    protected: v.optional(v.pipe(v.boolean(), v.description("Protect the backup from pruning."))),
+    ...waitFields(false),
+  }),
+  output: v.object({ ...TaskOutput.entries, storage: v.string() }),
+  async handler(args, ctx) {
+    const guest = await resolveWriteTarget(ctx, args);
+    if (guest.template && args.mode !== "snapshot") throw new RefusedError("A template can only be backed up in snapshot mode.");
+    const storages = pickStorages(await listResources(ctx.pve, "storage", ctx.signal), "backup", { storage: args.storage });
+    const storage = args.storage ?? storages[0]?.storage;
+    if (!storage || (args.storage && storages.length === 0)) {
+      throw new RefusedError(
+        args.storage ? `Storage '${args.storage}' does not exist or does not hold backups (content 'backup').` : "No storage in the cluster holds backups (content 'backup').",
+        "List storages with backups via proxmox_list_backups, or enable 'VZDump backup file' content on a storage.",
+      );
+    }
+    const upid = await ctx.pve.post<string>(
+      ["nodes", guest.node, "vzdump"],
+      { vmid: String(guest.vmid), storage, mode: args.mode, compress: args.compress, "notes-template": args.notes, protected: args.protected },
+      { signal: ctx.signal },
+    );
+    const result = await finishTask(ctx, `Backup of ${describeGuest(guest)} to ${storage}`, upid, guest.node, guest.vmid, args);
+    return { text: result.text, data: { ...result.data, storage } };
   },
 });

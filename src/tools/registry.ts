@@ -33,6 +33,8 @@ export interface CallOutcome {
 }
 
 const GATE_KEYS = ["confirm", "destructive"] as const;
+// Arguments that are credentials: masked in audit records and in anything echoed back.
+const SECRET_ARG = /password|secret|token/i;
 const MAX_MESSAGE = 300;
 
 export class ToolRegistry {
@@ -71,17 +73,21 @@ export class ToolRegistry {
     }
     const record = args as Record<string, unknown>;
     const isWrite = tool.tier > 1;
+    for (const [key, value] of Object.entries(record)) {
+      // Security: a guest password the model passes must not come back in an error or log.
+      if (SECRET_ARG.test(key) && typeof value === "string") redactor.register(value);
+    }
 
     // Security: gates first, on the raw arguments, before parsing or any request.
     const refused = checkGates(tool.name, tool.tier, record, config);
     if (refused) {
-      if (isWrite) audit({ tool: name, args: record, decision: "refused", reason: refused.missing.join(","), outcome: "write_gate" });
+      if (isWrite) audit({ tool: name, args: maskSecrets(record), decision: "refused", reason: refused.missing.join(","), outcome: "write_gate" });
       return this.failure(refused);
     }
     const parsed = v.safeParse(this.inputSchema(tool), record);
     if (!parsed.success) {
       const error = new InputError(`Invalid arguments for ${name}: ${formatIssues(parsed.issues, this.inputSchema(tool))}`, "Fix the named arguments; the tool's input schema lists every parameter and its format.");
-      if (isWrite) audit({ tool: name, args: record, decision: "refused", reason: "invalid_input", outcome: "invalid_input" });
+      if (isWrite) audit({ tool: name, args: maskSecrets(record), decision: "refused", reason: "invalid_input", outcome: "invalid_input" });
       return this.failure(error);
     }
     const handlerArgs = { ...(parsed.output as Record<string, unknown>) };
@@ -98,7 +104,7 @@ export class ToolRegistry {
       const result = await tool.handler(handlerArgs, ctx);
       if (isWrite) {
         const upid = (result.data as { upid?: unknown }).upid;
-        audit({ tool: name, args: handlerArgs, decision: "allowed", upid: typeof upid === "string" ? upid : undefined, outcome: "ok" });
+        audit({ tool: name, args: maskSecrets(handlerArgs), decision: "allowed", upid: typeof upid === "string" ? upid : undefined, outcome: "ok" });
       }
       return {
         isError: false,
@@ -110,7 +116,7 @@ export class ToolRegistry {
         const refusal = error instanceof ProxmoxMcpError && (error.code === "refused" || error.code === "invalid_input");
         audit({
           tool: name,
-          args: handlerArgs,
+          args: maskSecrets(handlerArgs),
           decision: refusal ? "refused" : "allowed",
           reason: refusal ? error.message : undefined,
           outcome: error instanceof ProxmoxMcpError ? error.code : "internal",
@@ -241,4 +247,8 @@ function formatIssues(issues: readonly v.BaseIssue<unknown>[], schema: ObjectSch
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function maskSecrets(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).map(([k, val]) => [k, SECRET_ARG.test(k) ? "[REDACTED]" : val]));
 }

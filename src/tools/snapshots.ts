@@ -1,0 +1,80 @@
+// Snapshots: take one (tier 2), delete one (tier 3).
+import * as v from "valibot";
+import { NotFoundError, RefusedError } from "../errors.ts";
+import type { PveClient } from "../pve/client.ts";
+import * as f from "../pve/formats.ts";
+import type { Guest } from "../pve/resources.ts";
+import { defineTool } from "./types.ts";
+import { describeGuest, finishTask, guestTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
+
+export interface SnapshotEntry {
+  name: string;
+  description?: string;
+  snaptime?: number;
+  parent?: string;
+  vmstate?: number | boolean;
+  running?: number;
+}
+
+/** The guest's snapshots, without PVE's "current" pseudo-entry ("You are here!"). */
+export async function listSnapshots(pve: PveClient, guest: Pick<Guest, "node" | "type" | "vmid">, signal?: AbortSignal): Promise<SnapshotEntry[]> {
+  const entries = (await pve.get<SnapshotEntry[] | null>(["nodes", guest.node, guest.type, guest.vmid, "snapshot"], {}, { signal })) ?? [];
+  return entries.filter((s) => s.name !== "current");
+}
+
+const SnapshotOutput = v.object({ ...TaskOutput.entries, snapshot: v.string() });
+
+export const snapshotResource = defineTool({
+  name: "proxmox_snapshot_resource",
+  title: "Snapshot a guest",
+  description: "Take a snapshot of a VM or container (e.g. before an upgrade). The name must be new for this guest. vmstate (VMs only) also saves RAM so the VM can resume exactly.",
+  tier: 2,
+  annotations: { ...WRITE_HINTS, idempotentHint: true },
+  input: v.strictObject({
+    ...guestTarget,
+    name: v.pipe(f.snapshotName, v.description("Snapshot name: starts with a letter; letters, digits, '-', '_'; 2–40 characters, e.g. before-upgrade.")),
+    description: v.optional(v.pipe(v.string("description must be a string"), v.maxLength(1024, "description is at most 1024 characters"))),
+    vmstate: v.optional(v.pipe(v.boolean("vmstate must be true or false"), v.description("VMs only: include RAM state."))),
+    ...waitFields(true),
+  }),
+  output: SnapshotOutput,
+  async handler(args, ctx) {
+    const guest = await resolveWriteTarget(ctx, args);
+    if (args.vmstate !== undefined && guest.type === "lxc") throw new RefusedError("vmstate applies to VMs only; containers cannot save RAM state.", "Leave vmstate out for a container.");
+    if (guest.template) throw new RefusedError(`${describeGuest(guest)} is a template; templates cannot be snapshotted.`);
+    const existing = await listSnapshots(ctx.pve, guest, ctx.signal);
+    if (existing.some((s) => s.name === args.name)) {
+      throw new RefusedError(`${describeGuest(guest)} already has a snapshot named '${args.name}'; nothing was changed.`, "Pick a new name, or list snapshots to see what exists.");
+    }
+    const upid = await ctx.pve.post<string>(
+      ["nodes", guest.node, guest.type, guest.vmid, "snapshot"],
+      { snapname: args.name, description: args.description, vmstate: guest.type === "qemu" ? args.vmstate : undefined },
+      { signal: ctx.signal },
+    );
+    const result = await finishTask(ctx, `Snapshot '${args.name}' of ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
+    return { text: result.text, data: { ...result.data, snapshot: args.name } };
+  },
+});
+
+export const deleteSnapshot = defineTool({
+  name: "proxmox_delete_snapshot",
+  title: "Delete a snapshot",
+  description: "Delete one snapshot of a VM or container. The snapshot's saved state is gone for good; the guest itself is not touched.",
+  tier: 3,
+  annotations: { ...WRITE_HINTS, destructiveHint: true },
+  input: v.strictObject({ ...guestTarget, name: v.pipe(f.snapshotName, v.description("Name of the snapshot to delete.")), ...waitFields(true) }),
+  output: SnapshotOutput,
+  async handler(args, ctx) {
+    const guest = await resolveWriteTarget(ctx, args);
+    const existing = await listSnapshots(ctx.pve, guest, ctx.signal);
+    if (!existing.some((s) => s.name === args.name)) {
+      throw new NotFoundError(
+        `${describeGuest(guest)} has no snapshot named '${args.name}'.`,
+        existing.length ? `Its snapshots: ${existing.map((s) => s.name).join(", ")}.` : "It has no snapshots.",
+      );
+    }
+    const upid = await ctx.pve.delete<string>(["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name], {}, { signal: ctx.signal });
+    const result = await finishTask(ctx, `Delete snapshot '${args.name}' of ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
+    return { text: result.text, data: { ...result.data, snapshot: args.name } };
+  },
+});

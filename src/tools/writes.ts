@@ -1,0 +1,109 @@
+// What every write tool shares: wait options, the guest it acts on (with the admin's
+// policy applied before any write request), and one way to report a task.
+import * as v from "valibot";
+import { vmidAllowed, formatRanges } from "../config/ranges.ts";
+import { RefusedError } from "../errors.ts";
+import * as f from "../pve/formats.ts";
+import { findGuest, type Guest } from "../pve/resources.ts";
+import { type TaskOutcome, waitForTask } from "../pve/task-wait.ts";
+import type { ToolContext, ToolHints } from "./types.ts";
+
+export const WRITE_HINTS: ToolHints = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+
+export const waitFields = (waitByDefault: boolean) => ({
+  wait: v.optional(
+    v.pipe(v.boolean("wait must be true or false"), v.description(`Wait for the task to finish (default ${waitByDefault}). Without waiting, follow the UPID with proxmox_get_task_status.`)),
+    waitByDefault,
+  ),
+  wait_timeout_s: v.optional(
+    v.pipe(
+      v.number("wait_timeout_s must be a number"),
+      v.integer("wait_timeout_s must be a whole number of seconds"),
+      v.minValue(1, "wait_timeout_s must be at least 1"),
+      v.maxValue(600, "wait_timeout_s must be at most 600"),
+      v.description("How long to wait, in seconds (default 60, max 600)."),
+    ),
+    60,
+  ),
+});
+
+export const guestTarget = {
+  vmid: f.vmid,
+  node: v.optional(v.pipe(f.node, v.description("Node the guest is on; found from vmid when omitted."))),
+  type: v.optional(v.pipe(f.guestType, v.description("qemu or lxc; found from vmid when omitted."))),
+};
+
+export const TaskOutput = v.object({
+  upid: v.nullable(v.string()),
+  node: v.string(),
+  vmid: v.nullable(v.number()),
+  state: v.pipe(v.picklist(["ok", "failed", "running", "not_needed"]), v.description("ok/failed: the task ended; running: still going (not waited for, or the wait budget ran out); not_needed: nothing to do.")),
+  exitstatus: v.nullable(v.string()),
+  waited_s: v.number(),
+  log_tail: v.array(v.string()),
+});
+export type TaskOutputData = v.InferOutput<typeof TaskOutput>;
+
+/** Vmid and node allowlists need no request, so they are checked first. */
+export function checkVmidPolicy(ctx: ToolContext, vmid: number, role = "guest"): void {
+  const ranges = ctx.config.allowedVmids;
+  if (ranges && !vmidAllowed(ranges, vmid)) {
+    throw new RefusedError(`Refused: ${role} ${vmid} is outside PROXMOX_ALLOWED_VMIDS (${formatRanges(ranges)}).`, "The admin limited which guests this server may change; ask them to widen the list.");
+  }
+}
+
+export function checkNodePolicy(ctx: ToolContext, node: string): void {
+  const nodes = ctx.config.allowedNodes;
+  if (nodes && !nodes.includes(node)) {
+    throw new RefusedError(`Refused: node ${node} is outside PROXMOX_ALLOWED_NODES (${nodes.join(", ")}).`, "The admin limited which nodes this server may change.");
+  }
+}
+
+/** Finds the guest a write acts on and applies every policy rule before the write request. */
+export async function resolveWriteTarget(ctx: ToolContext, args: { vmid: number; node?: string; type?: f.GuestType }): Promise<Guest> {
+  checkVmidPolicy(ctx, args.vmid);
+  if (args.node) checkNodePolicy(ctx, args.node);
+  const guest = await findGuest(ctx.pve, args.vmid, { node: args.node, type: args.type }, ctx.signal);
+  checkNodePolicy(ctx, guest.node);
+  const tagged = guest.tags.map((t) => t.toLowerCase()).filter((t) => ctx.config.protectedTags.includes(t));
+  if (tagged.length > 0) {
+    throw new RefusedError(`Refused: guest ${guest.vmid} (${guest.name}) carries the protected tag ${tagged.join(", ")} (PROXMOX_PROTECTED_TAGS), so no write may touch it.`, "Ask the admin, or remove the tag in Proxmox if that is really intended.");
+  }
+  return guest;
+}
+
+export function describeGuest(g: Pick<Guest, "vmid" | "name" | "type" | "node">): string {
+  return `${g.type === "qemu" ? "VM" : "container"} ${g.vmid}${g.name ? ` (${g.name})` : ""} on ${g.node}`;
+}
+
+/** Follows the task when asked to and renders the outcome in words a model cannot misread. */
+export async function finishTask(
+  ctx: ToolContext,
+  what: string,
+  upid: string,
+  node: string,
+  vmid: number | null,
+  wait: { wait: boolean; wait_timeout_s: number },
+): Promise<{ text: string; data: TaskOutputData }> {
+  const outcome: TaskOutcome = wait.wait ? await waitForTask(ctx, upid, wait.wait_timeout_s) : { state: "running", exitstatus: null, waited_s: 0, log_tail: [] };
+  const data: TaskOutputData = { upid, node, vmid, ...outcome };
+  const check = `Check it with proxmox_get_task_status {"upid": "${upid}"}.`;
+  let text: string;
+  switch (outcome.state) {
+    case "ok":
+      text = `${what}: task finished OK${outcome.exitstatus && outcome.exitstatus !== "OK" ? ` (${outcome.exitstatus})` : ""} after ${outcome.waited_s} s.`;
+      break;
+    case "failed":
+      text = `${what}: task FAILED: ${outcome.exitstatus}.\nLast log lines:\n${outcome.log_tail.join("\n")}`;
+      break;
+    default:
+      text = wait.wait
+        ? `${what}: task is STILL RUNNING after the ${wait.wait_timeout_s} s wait budget; it is not done yet. ${check}`
+        : `${what}: task started and is running (not waited for). ${check}`;
+  }
+  return { text: `${text}\nUPID: ${upid}`, data };
+}
+
+export function notNeeded(node: string, vmid: number, text: string): { text: string; data: TaskOutputData } {
+  return { text, data: { upid: null, node, vmid, state: "not_needed", exitstatus: null, waited_s: 0, log_tail: [] } };
+}
