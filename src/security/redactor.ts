@@ -10,7 +10,7 @@ const MASK = "[REDACTED]";
 const TOKEN_HEADER = /PVEAPIToken[= ]([^\s=;,"']+)=([^\s;,"'&]+)/gi;
 // A UUID-form secret right after a token name, e.g. in "root@pam!mcp=aaaaaaaa-bbbb-…".
 const TOKEN_UUID = /(![A-Za-z][A-Za-z0-9._-]*[=:]\s*)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
-const AUTH_HEADER = /(authorization["']?\s*[:=]\s*["']?)(?!\[REDACTED\])[^"'\r\n,}]+/gi;
+const AUTH_HEADER = /(authorization["']?\s*[:=](?![\s"']*(?:\[REDACTED\]|PVEAPIToken))\s*["']?)[^"'\r\n,}]+/gi;
 
 export class Redactor {
   private secrets: string[] = [];

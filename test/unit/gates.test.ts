@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import { ALL_TOOLS } from "../../src/tools/index.ts";
+import { testRegistry } from "../helpers/runtime.ts";
+
+const writes = ALL_TOOLS.filter((t) => t.tier > 1);
+const tier3 = ALL_TOOLS.filter((t) => t.tier === 3);
+const ARGS = { vmid: 100, node: "pve1", name: "snap1", hostname: "ct1", ostemplate: "local:vztmpl/debian.tar.zst", password: "secret123" };
+
+describe("write gates, walked over the whole registry", () => {
+  test("there are eight tier-2 and three tier-3 tools", () => {
+    expect(ALL_TOOLS.filter((t) => t.tier === 2)).toHaveLength(8);
+    expect(tier3).toHaveLength(3);
+  });
+
+  for (const tool of writes) {
+    test(`${tool.name} without confirm is refused with zero requests`, async () => {
+      const { registry, requests } = testRegistry({ config: { destructiveEnabled: true } });
+      const outcome = await registry.call(tool.name, { ...ARGS, destructive: true });
+      expect(outcome.isError).toBe(true);
+      expect(outcome.code).toBe("write_gate");
+      expect(outcome.text).toContain("confirm");
+      expect(requests).toHaveLength(0);
+    });
+
+    test(`${tool.name} with confirm given as a string is still refused`, async () => {
+      const { registry, requests } = testRegistry({ config: { destructiveEnabled: true } });
+      const outcome = await registry.call(tool.name, { ...ARGS, confirm: "true", destructive: true });
+      expect(outcome.code).toBe("write_gate");
+      expect(requests).toHaveLength(0);
+    });
+  }
+
+  for (const tool of tier3) {
+    test(`${tool.name} without destructive: true is refused with zero requests`, async () => {
+      const { registry, requests } = testRegistry({ config: { destructiveEnabled: true } });
+      const outcome = await registry.call(tool.name, { ...ARGS, confirm: true });
+      expect(outcome.code).toBe("write_gate");
+      expect(outcome.text).toContain("destructive");
+      expect(requests).toHaveLength(0);
+    });
+
+    test(`${tool.name} without PROXMOX_ENABLE_DESTRUCTIVE is refused and says a person must restart the server`, async () => {
+      const { registry, requests } = testRegistry();
+      const outcome = await registry.call(tool.name, { ...ARGS, confirm: true, destructive: true });
+      expect(outcome.code).toBe("write_gate");
+      expect(outcome.text).toContain("PROXMOX_ENABLE_DESTRUCTIVE=1");
+      expect(outcome.text).toContain("a model cannot set it");
+      expect(requests).toHaveLength(0);
+    });
+
+    test(`${tool.name} with every gate missing names all three`, async () => {
+      const { registry } = testRegistry();
+      const outcome = await registry.call(tool.name, { vmid: 100 });
+      expect(outcome.text).toContain("Missing: confirm, destructive, PROXMOX_ENABLE_DESTRUCTIVE");
+    });
+  }
+
+  test("read-only mode hides every write tool", () => {
+    const { registry } = testRegistry({ config: { readOnly: true } });
+    expect(registry.tools.every((t) => t.tier === 1)).toBe(true);
+    expect(registry.tools).toHaveLength(10);
+  });
+
+  test("every write tool's input schema documents its gates", () => {
+    const { registry } = testRegistry();
+    for (const tool of writes) {
+      const entries = registry.inputSchema(tool).entries as Record<string, unknown>;
+      expect(entries.confirm).toBeDefined();
+      if (tool.tier === 3) expect(entries.destructive).toBeDefined();
+    }
+  });
+});
+
+describe("tool data", () => {
+  test("every tool sets all four annotation hints explicitly", () => {
+    for (const tool of ALL_TOOLS) {
+      for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+        expect(typeof tool.annotations[hint]).toBe("boolean");
+      }
+    }
+  });
+
+  test("read tools say they are read-only and write tools say they are not", () => {
+    for (const tool of ALL_TOOLS) expect(tool.annotations.readOnlyHint).toBe(tool.tier === 1);
+  });
+
+  test("tier-3 tools are marked destructive", () => {
+    for (const tool of tier3) expect(tool.annotations.destructiveHint).toBe(true);
+  });
+
+  test("tool names are unique and snake_case with the proxmox_ prefix", () => {
+    const names = ALL_TOOLS.map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^proxmox_[a-z_]+$/);
+  });
+});
