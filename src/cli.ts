@@ -16,6 +16,7 @@ Usage:
   proxmox-mcp demo                 a short tour against the built-in simulated cluster
   proxmox-mcp tools [--json]       list the tools and their tiers
   proxmox-mcp call TOOL [JSON]     run one tool and print its answer (exit 1 on a tool error)
+  proxmox-mcp doctor               check configuration, reach, TLS, token and privileges
   proxmox-mcp --help | --version
 
 Options:
@@ -39,7 +40,7 @@ Environment:
 `;
 
 interface Cli {
-  command: "serve" | "tools" | "call" | "demo" | "help" | "version";
+  command: "serve" | "tools" | "call" | "demo" | "doctor" | "help" | "version";
   demo: boolean;
   json: boolean;
   rest: string[];
@@ -58,7 +59,7 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   }
   const [command, ...rest] = positional;
   if (command === undefined) return cli;
-  if (command === "tools" || command === "call" || command === "demo" || command === "serve") {
+  if (command === "tools" || command === "call" || command === "demo" || command === "serve" || command === "doctor") {
     return { ...cli, command, rest, demo: cli.demo || command === "demo" };
   }
   return { error: `unknown command '${command}'` };
@@ -102,6 +103,10 @@ export async function main(argv: readonly string[], env: Record<string, string |
   if (cli.command === "version") return out(VERSION), 0;
   if (cli.command === "help") return out(USAGE), 0;
   if (cli.command === "tools" && !cli.demo) return listTools(cli.json, isTruthy(env.PROXMOX_READ_ONLY), out);
+  if (cli.command === "doctor" && !cli.demo) {
+    const { runDoctor } = await import("./doctor.ts");
+    return runDoctor(env, log, out, (secret) => redactor.register(secret));
+  }
 
   let resolved: Awaited<ReturnType<typeof resolveConfig>>;
   try {

@@ -81,3 +81,20 @@ export async function runBinary(args: string[], env: Record<string, string>, cwd
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
 }
+
+/** Reads the simulator directly (not through the server), to compute what an answer should hold. */
+export async function pveGet<T>(sim: SimLike, path: string): Promise<T> {
+  const response = await fetch(`${sim.url}/api2/json${path}`, { headers: { Authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}` } });
+  const body = (await response.json()) as { data: T };
+  return body.data;
+}
+
+/** Opens a session, runs fn, always closes. */
+export async function withSession<T>(env: Record<string, string>, fn: (session: McpSession) => Promise<T>, options?: { era?: "legacy" | "modern" }): Promise<T> {
+  const session = await connectMcp(env, options);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}

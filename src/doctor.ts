@@ -1,0 +1,190 @@
+// `proxmox-mcp doctor`: what a user runs when the agent says "it doesn't work". Each check
+// builds on the one before: configuration, DNS/TCP reach, TLS, the token, its privileges.
+import { lookup } from "node:dns/promises";
+import { connect as tcpConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { type Config, formatConfigProblems, loadConfig } from "./config/env.ts";
+import { PveClient } from "./pve/client.ts";
+import { PveError } from "./pve/errors.ts";
+import type { Logger } from "./log.ts";
+
+export type CheckStatus = "ok" | "warn" | "fail" | "skip";
+
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+/** Privileges each tier needs, checked on the ACL path where PVE looks for them. */
+export const TIER_PRIVILEGES: { tier: string; privileges: { priv: string; path: string }[] }[] = [
+  {
+    tier: "read",
+    privileges: [
+      { priv: "Sys.Audit", path: "/nodes" },
+      { priv: "VM.Audit", path: "/vms" },
+      { priv: "Datastore.Audit", path: "/storage" },
+    ],
+  },
+  {
+    tier: "write",
+    privileges: [
+      { priv: "VM.PowerMgmt", path: "/vms" },
+      { priv: "VM.Snapshot", path: "/vms" },
+      { priv: "VM.Backup", path: "/vms" },
+      { priv: "VM.Allocate", path: "/vms" },
+      { priv: "VM.Clone", path: "/vms" },
+      { priv: "Datastore.AllocateSpace", path: "/storage" },
+    ],
+  },
+  {
+    tier: "destructive",
+    privileges: [
+      { priv: "VM.Allocate", path: "/vms" },
+      { priv: "VM.Snapshot", path: "/vms" },
+      { priv: "VM.PowerMgmt", path: "/vms" },
+    ],
+  },
+];
+
+const MARK: Record<CheckStatus, string> = { ok: "✓", warn: "!", fail: "✗", skip: "-" };
+
+export async function runDoctor(env: Record<string, string | undefined>, log: Logger, out: (line: string) => void, register: (secret: string) => void): Promise<number> {
+  const checks: Check[] = [];
+  const report = (check: Check) => {
+    checks.push(check);
+    out(`${MARK[check.status]} ${check.name}: ${check.detail}`);
+  };
+
+  const loaded = loadConfig(env);
+  if (!loaded.ok) {
+    report({ name: "configuration", status: "fail", detail: `\n${formatConfigProblems(loaded.problems)}` });
+    return 1;
+  }
+  const config = loaded.config;
+  register(config.tokenSecret);
+  report({ name: "configuration", status: "ok", detail: `${config.url} as ${config.tokenId}` });
+
+  const url = new URL(config.url);
+  const port = Number(url.port);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  try {
+    const address = await withTimeout(lookup(host), config.timeoutMs, "DNS lookup");
+    report({ name: "DNS", status: "ok", detail: `${host} → ${address.address}` });
+  } catch (error) {
+    report({ name: "DNS", status: "fail", detail: `${host} does not resolve (${errorText(error)}). Check the host name in PROXMOX_URL.` });
+    return 1;
+  }
+  try {
+    await tcpReach(host, port, config.timeoutMs);
+    report({ name: "TCP", status: "ok", detail: `port ${port} answers` });
+  } catch (error) {
+    report({ name: "TCP", status: "fail", detail: `cannot connect to ${host}:${port} (${errorText(error)}). Is pveproxy running, and is the port (usually 8006) open from here?` });
+    return 1;
+  }
+
+  const pve = new PveClient({ baseUrl: config.url, tokenId: config.tokenId, tokenSecret: config.tokenSecret, timeoutMs: config.timeoutMs, tls: config.tls, logger: log, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
+  let version: { version?: string } | null;
+  try {
+    version = await pve.get<{ version?: string } | null>(["version"]);
+    if (url.protocol === "https:") report({ name: "TLS", status: config.tls.insecure && !config.tls.fingerprint && !config.tls.caFile ? "warn" : "ok", detail: tlsDescription(config) });
+    report({ name: "token", status: "ok", detail: `accepted; Proxmox VE ${version?.version ?? "?"}` });
+  } catch (error) {
+    if (error instanceof PveError && error.code === "tls") {
+      const fingerprint = await peerFingerprint(host, port, config.timeoutMs).catch(() => undefined);
+      report({
+        name: "TLS",
+        status: "fail",
+        detail: `${error.message} Fix with one of: PROXMOX_CA_FILE=/path/to/pve-root-ca.pem (copy /etc/pve/pve-root-ca.pem from a node); ${fingerprint ? `PROXMOX_TLS_FINGERPRINT=${fingerprint} (the certificate this server presents now — compare it with the node's Certificates panel)` : "PROXMOX_TLS_FINGERPRINT=<the node certificate's SHA-256>"}; or PROXMOX_TLS_INSECURE=true (not recommended).`,
+      });
+      return 1;
+    }
+    if (error instanceof PveError && error.code === "pve_auth") {
+      report({ name: "token", status: "fail", detail: `${error.message} ${error.hint ?? ""}` });
+      return 1;
+    }
+    report({ name: "Proxmox API", status: "fail", detail: error instanceof PveError ? error.describe() : errorText(error) });
+    return 1;
+  }
+
+  let permissions: Record<string, Record<string, number>>;
+  try {
+    permissions = (await pve.get<Record<string, Record<string, number>> | null>(["access", "permissions"])) ?? {};
+  } catch (error) {
+    report({ name: "privileges", status: "fail", detail: `cannot read the token's permissions: ${error instanceof PveError ? error.message : errorText(error)}` });
+    return 1;
+  }
+  let readOk = false;
+  for (const { tier, privileges } of TIER_PRIVILEGES) {
+    const missing = privileges.filter(({ priv, path }) => !hasPrivilege(permissions, priv, path)).map(({ priv, path }) => `${priv} on ${path}`);
+    const gated = tier === "destructive" && !config.destructiveEnabled ? " (also off: PROXMOX_ENABLE_DESTRUCTIVE is not 1)" : tier !== "read" && config.readOnly ? " (also off: PROXMOX_READ_ONLY)" : "";
+    if (tier === "read") readOk = missing.length === 0;
+    report({
+      name: `${tier} tools`,
+      status: missing.length === 0 ? (gated ? "warn" : "ok") : tier === "read" ? "fail" : "warn",
+      detail: missing.length === 0 ? `will work${gated}` : `missing ${missing.join(", ")}${gated}`,
+    });
+  }
+  out(readOk ? "Ready: an agent can use this configuration." : "Not ready: grant the missing read privileges (e.g. role PVEAuditor on /) and run doctor again.");
+  return readOk ? 0 : 1;
+}
+
+/** PVE lists effective privileges per ACL path; a privilege on "/" propagates everywhere. */
+export function hasPrivilege(permissions: Record<string, Record<string, number>>, priv: string, path: string): boolean {
+  return [path, "/"].some((p) => permissions[p]?.[priv] === 1 || permissions[p]?.[priv] === (true as unknown as number));
+}
+
+function tlsDescription(config: Config): string {
+  if (config.tls.fingerprint) return "certificate matches PROXMOX_TLS_FINGERPRINT";
+  if (config.tls.caFile) return `certificate verified against ${config.tls.caFile}`;
+  if (config.tls.insecure) return "verification is OFF (PROXMOX_TLS_INSECURE); prefer PROXMOX_CA_FILE or PROXMOX_TLS_FINGERPRINT";
+  return "certificate verified";
+}
+
+function tcpReach(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.end();
+      resolve();
+    });
+    socket.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** The SHA-256 fingerprint of the certificate the server presents, as PVE writes it. */
+export function peerFingerprint(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host, port, servername: host, rejectUnauthorized: false });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error("timeout"));
+    }, timeoutMs);
+    socket.once("secureConnect", () => {
+      clearTimeout(timer);
+      const fp = socket.getPeerCertificate()?.fingerprint256;
+      socket.end();
+      resolve(fp?.toUpperCase());
+    });
+    socket.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms))]);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? ((error as { code?: string }).code ?? error.message) : String(error);
+}
