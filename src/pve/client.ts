@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import type { TlsConfig } from "../config/env.ts";
 import type { Logger } from "../log.ts";
 import { errorFromResponse, PveError, tlsHint } from "./errors.ts";
+import { createPinnedFetch } from "./pinned-fetch.ts";
 
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[];
@@ -53,7 +54,7 @@ export class PveClient {
     this.authHeader = `PVEAPIToken=${options.tokenId}=${options.tokenSecret}`;
     this.tlsOptions = buildTlsOptions(options.tls);
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.fetchImpl = options.fetchImpl ?? (options.tls.fingerprint && options.baseUrl.startsWith("https:") ? createPinnedFetch(options.tls.fingerprint) : fetch);
   }
 
   get<T>(segments: PathSegments, params?: Params, opts?: RequestOptions): Promise<T> {
@@ -231,21 +232,8 @@ export function encodeParams(params: Params): URLSearchParams {
 }
 
 function buildTlsOptions(tls: TlsConfig): Record<string, unknown> | undefined {
-  if (tls.fingerprint) {
-    const expected = tls.fingerprint.toUpperCase();
-    // A pinned certificate is trusted by its fingerprint alone (it is usually self-signed),
-    // so chain verification is replaced by the fingerprint check, not dropped.
-    return {
-      rejectUnauthorized: false,
-      checkServerIdentity: (_host: string, cert: { fingerprint256?: string }) => {
-        const actual = cert.fingerprint256?.toUpperCase();
-        if (actual === expected) return undefined;
-        const error = new Error(`FINGERPRINT_MISMATCH: the server's certificate fingerprint is ${actual ?? "unknown"}, expected PROXMOX_TLS_FINGERPRINT ${expected}.`);
-        (error as Error & { code: string }).code = "ERR_TLS_FINGERPRINT_MISMATCH";
-        return error;
-      },
-    };
-  }
+  // A pinned certificate is checked by createPinnedFetch on its own socket.
+  if (tls.fingerprint) return undefined;
   if (tls.caFile) return { ca: readFileSync(tls.caFile, "utf8") };
   if (tls.insecure) return { rejectUnauthorized: false };
   return undefined;
