@@ -2,6 +2,7 @@
 // Command line: argv → config → transport. Only JSON-RPC goes to stdout while serving;
 // every other word this process says goes to stderr through the redactor.
 import { type Config, formatConfigProblems, isTruthy, loadConfig } from "./config/env.ts";
+import { loadInstances } from "./config/instances.ts";
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from "./log.ts";
 import { Redactor } from "./security/redactor.ts";
 import { createMcpServer, createRegistry, createRuntime, RedactingTransport } from "./server.ts";
@@ -65,7 +66,7 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   return { error: `unknown command '${command}'` };
 }
 
-async function resolveConfig(cli: Cli, env: Record<string, string | undefined>, log: Logger): Promise<{ config: Config; stop: () => Promise<void> }> {
+async function resolveConfig(cli: Cli, env: Record<string, string | undefined>, log: Logger): Promise<{ configs: Config[]; stop: () => Promise<void> }> {
   if (cli.demo) {
     // Loaded only in demo mode: the simulator and its schema stay out of a normal start-up.
     const { startSimulator } = await import("./sim/index.ts");
@@ -74,11 +75,11 @@ async function resolveConfig(cli: Cli, env: Record<string, string | undefined>, 
     const result = loadConfig(demoEnv);
     if (!result.ok) throw new ConfigError(result.problems);
     log.info(`demo mode: serving a simulated cluster at ${sim.url} (nothing here touches a real Proxmox)`);
-    return { config: result.config, stop: () => sim.stop() };
+    return { configs: [result.config], stop: () => sim.stop() };
   }
-  const result = loadConfig(env);
+  const result = loadInstances(env);
   if (!result.ok) throw new ConfigError(result.problems);
-  return { config: result.config, stop: async () => {} };
+  return { configs: result.instances, stop: async () => {} };
 }
 
 class ConfigError extends Error {
@@ -118,17 +119,19 @@ export async function main(argv: readonly string[], env: Record<string, string |
     }
     throw error;
   }
-  const { config, stop } = resolved;
-  if (config.tls.insecure && !config.tls.fingerprint && !config.tls.caFile) {
-    log.warn("PROXMOX_TLS_INSECURE is on: the server certificate is NOT verified. Prefer PROXMOX_CA_FILE or PROXMOX_TLS_FINGERPRINT.");
+  const { configs, stop } = resolved;
+  for (const config of configs) {
+    if (config.tls.insecure && !config.tls.fingerprint && !config.tls.caFile) {
+      log.warn(`${configs.length > 1 ? `instance ${config.name}: ` : ""}PROXMOX_TLS_INSECURE is on: the server certificate is NOT verified. Prefer PROXMOX_CA_FILE or PROXMOX_TLS_FINGERPRINT.`);
+    }
   }
-  const runtime = createRuntime(config, redactor, log);
+  const runtime = createRuntime(configs, redactor, log);
   const registry = createRegistry(runtime);
 
   switch (cli.command) {
     case "tools":
       await stop();
-      return listTools(cli.json, config.readOnly, out);
+      return listTools(cli.json, configs.every((c) => c.readOnly), out);
     case "call": {
       const [name, json] = cli.rest;
       if (!name) {

@@ -16,6 +16,8 @@ export interface TlsConfig {
 }
 
 export interface Config {
+  /** The instance's name: "default" for the one the environment defines. */
+  name: string;
   /** Base URL without trailing slash and without /api2/json, e.g. https://pve.local:8006 */
   url: string;
   tokenId: string;
@@ -175,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   return {
     ok: true,
     config: {
+      name: "default",
       url,
       tokenId: e.PROXMOX_TOKEN_ID,
       tokenSecret,

@@ -72,7 +72,7 @@ export function parseHttpResponse(raw: Buffer): Response {
   if (headers.get("transfer-encoding")?.toLowerCase().includes("chunked")) body = dechunk(body);
   else if (headers.has("content-length")) body = body.subarray(0, Number(headers.get("content-length")));
   const code = Number(status[1]);
-  return new Response(code === 204 || code === 304 ? null : body, { status: code, statusText: status[2] ?? "", headers });
+  return new Response(code === 204 || code === 304 ? null : new Uint8Array(body), { status: code, statusText: status[2] ?? "", headers });
 }
 
 function dechunk(data: Buffer): Buffer {

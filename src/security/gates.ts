@@ -15,7 +15,7 @@ export function checkGates(toolName: string, tier: Tier, args: Record<string, un
   if (tier === 1) return undefined;
   if (config.readOnly) {
     return new WriteGateError(
-      `${toolName} was refused: this server runs read-only (PROXMOX_READ_ONLY is set), so no write tool may run.`,
+      `${toolName} was refused: this instance is read-only (PROXMOX_READ_ONLY or readOnly in PROXMOX_CONFIG), so no write tool may run on it.`,
       ["read-only"],
       "A person must restart the server without PROXMOX_READ_ONLY to allow writes.",
     );

@@ -1,6 +1,7 @@
 // proxmox_status: the first question an admin asks — is the cluster healthy?
 import * as v from "valibot";
 import { bytes, duration, percent, round, table } from "../format/units.ts";
+import type { PveClient } from "../pve/client.ts";
 import { listResources } from "../pve/resources.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
 
@@ -15,70 +16,111 @@ interface ClusterStatusEntry {
   local?: number;
 }
 
+const NodeRow = v.object({
+  name: v.string(),
+  online: v.boolean(),
+  ip: v.nullable(v.string()),
+  cpu: v.number(),
+  cpus: v.number(),
+  mem_bytes: v.number(),
+  maxmem_bytes: v.number(),
+  uptime_s: v.number(),
+});
+
+const ClusterSummary = {
+  cluster: v.nullable(v.object({ name: v.string(), quorate: v.boolean(), nodes: v.number() })),
+  version: v.object({ version: v.string(), release: v.string() }),
+  nodes: v.array(NodeRow),
+};
+
+type Summary = { cluster: { name: string; quorate: boolean; nodes: number } | null; version: { version: string; release: string }; nodes: v.InferOutput<typeof NodeRow>[] };
+
+async function summarise(pve: PveClient, signal: AbortSignal): Promise<Summary> {
+  const opts = { signal };
+  const [statusEntries, nodeResources, version] = await Promise.all([
+    pve.get<ClusterStatusEntry[] | null>(["cluster", "status"], {}, opts),
+    listResources(pve, "node", signal),
+    pve.get<{ version?: string; release?: string } | null>(["version"], {}, opts),
+  ]);
+  const entries = statusEntries ?? [];
+  const clusterEntry = entries.find((e) => e.type === "cluster");
+  const byName = new Map(entries.filter((e) => e.type === "node").map((e) => [e.name, e]));
+  const nodes = nodeResources
+    .filter((r) => r.type === "node" && r.node)
+    .map((r) => {
+      const entry = byName.get(r.node as string);
+      const online = entry ? entry.online === 1 : r.status === "online";
+      return {
+        name: r.node as string,
+        online,
+        ip: entry?.ip ?? null,
+        cpu: online ? round(r.cpu ?? 0) : 0,
+        cpus: r.maxcpu ?? 0,
+        mem_bytes: online ? (r.mem ?? 0) : 0,
+        maxmem_bytes: r.maxmem ?? 0,
+        uptime_s: online ? (r.uptime ?? 0) : 0,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  const cluster = clusterEntry ? { name: clusterEntry.name, quorate: clusterEntry.quorate === 1, nodes: clusterEntry.nodes ?? nodes.length } : null;
+  return { cluster, version: { version: version?.version ?? "unknown", release: version?.release ?? "unknown" }, nodes };
+}
+
+function render(s: Summary, label = ""): string {
+  const offline = s.nodes.filter((n) => !n.online).map((n) => n.name);
+  const online = `${s.nodes.length - offline.length}/${s.nodes.length} nodes online${offline.length ? ` (offline: ${offline.join(", ")})` : ""}`;
+  const head = s.cluster ? `${label}Cluster "${s.cluster.name}": ${s.cluster.quorate ? "quorate" : "NOT QUORATE"}, ${online}.` : `${label}Standalone node (no cluster), ${online}.`;
+  return [
+    head,
+    `Proxmox VE ${s.version.version}.`,
+    table(
+      ["node", "state", "cpu", "memory", "uptime"],
+      s.nodes.map((n) => [n.name, n.online ? "online" : "OFFLINE", n.online ? `${percent(n.cpu)} of ${n.cpus}` : "-", n.online ? `${bytes(n.mem_bytes)}/${bytes(n.maxmem_bytes)}` : "-", duration(n.uptime_s)]),
+    ),
+  ].join("\n");
+}
+
 export const status = defineTool({
   name: "proxmox_status",
   title: "Cluster status",
-  description: "Cluster health at a glance: cluster name, quorum, PVE version, and every node with online state, CPU, memory and uptime. Start here.",
+  description: "Cluster health at a glance: cluster name, quorum, PVE version, and every node with online state, CPU, memory and uptime. Start here. With several clusters configured and no instance given, it summarises all of them.",
   tier: 1,
   annotations: READ_HINTS,
+  spansInstances: true,
   input: v.strictObject({}),
   output: v.object({
-    cluster: v.nullable(v.object({ name: v.string(), quorate: v.boolean(), nodes: v.number() })),
-    version: v.object({ version: v.string(), release: v.string() }),
-    nodes: v.array(
-      v.object({
-        name: v.string(),
-        online: v.boolean(),
-        ip: v.nullable(v.string()),
-        cpu: v.number(),
-        cpus: v.number(),
-        mem_bytes: v.number(),
-        maxmem_bytes: v.number(),
-        uptime_s: v.number(),
-      }),
+    instance: v.string(),
+    ...ClusterSummary,
+    other_instances: v.optional(
+      v.array(v.object({ instance: v.string(), reachable: v.boolean(), error: v.nullable(v.string()), cluster: ClusterSummary.cluster, version: v.nullable(ClusterSummary.version), nodes: ClusterSummary.nodes })),
     ),
   }),
   async handler(_args, ctx) {
-    const opts = { signal: ctx.signal };
-    const [statusEntries, nodeResources, version] = await Promise.all([
-      ctx.pve.get<ClusterStatusEntry[] | null>(["cluster", "status"], {}, opts),
-      listResources(ctx.pve, "node", ctx.signal),
-      ctx.pve.get<{ version?: string; release?: string } | null>(["version"], {}, opts),
-    ]);
-    const entries = statusEntries ?? [];
-    const clusterEntry = entries.find((e) => e.type === "cluster");
-    const byName = new Map(entries.filter((e) => e.type === "node").map((e) => [e.name, e]));
-    const nodes = nodeResources
-      .filter((r) => r.type === "node" && r.node)
-      .map((r) => {
-        const entry = byName.get(r.node as string);
-        const online = entry ? entry.online === 1 : r.status === "online";
-        return {
-          name: r.node as string,
-          online,
-          ip: entry?.ip ?? null,
-          cpu: online ? round(r.cpu ?? 0) : 0,
-          cpus: r.maxcpu ?? 0,
-          mem_bytes: online ? (r.mem ?? 0) : 0,
-          maxmem_bytes: r.maxmem ?? 0,
-          uptime_s: online ? (r.uptime ?? 0) : 0,
-        };
-      })
-      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
-    const cluster = clusterEntry ? { name: clusterEntry.name, quorate: clusterEntry.quorate === 1, nodes: clusterEntry.nodes ?? nodes.length } : null;
-    const offline = nodes.filter((n) => !n.online).map((n) => n.name);
-    const head = cluster
-      ? `Cluster "${cluster.name}": ${cluster.quorate ? "quorate" : "NOT QUORATE"}, ${nodes.length - offline.length}/${nodes.length} nodes online${offline.length ? ` (offline: ${offline.join(", ")})` : ""}.`
-      : `Standalone node (no cluster), ${nodes.length - offline.length}/${nodes.length} online.`;
-    const data = { cluster, version: { version: version?.version ?? "unknown", release: version?.release ?? "unknown" }, nodes };
-    const text = [
-      head,
-      `Proxmox VE ${data.version.version}.`,
-      table(
-        ["node", "state", "cpu", "memory", "uptime"],
-        nodes.map((n) => [n.name, n.online ? "online" : "OFFLINE", n.online ? `${percent(n.cpu)} of ${n.cpus}` : "-", n.online ? `${bytes(n.mem_bytes)}/${bytes(n.maxmem_bytes)}` : "-", duration(n.uptime_s)]),
-      ),
-    ].join("\n");
-    return { text, data };
+    const others = ctx.otherInstances;
+    // One unreachable cluster is reported, not fatal, when several are summarised.
+    const [main, ...rest] = await Promise.allSettled([summarise(ctx.pve, ctx.signal), ...others.map((o) => summarise(o.pve, ctx.signal))]);
+    if (main?.status === "rejected") {
+      if (others.length === 0) throw main.reason;
+    }
+    const label = (name: string) => (others.length ? `[${name}] ` : "");
+    const mainSummary: Summary = main?.status === "fulfilled" ? main.value : { cluster: null, version: { version: "unknown", release: "unknown" }, nodes: [] };
+    const texts = [main?.status === "fulfilled" ? render(mainSummary, label(ctx.instance)) : `${label(ctx.instance)}UNREACHABLE: ${describe(main?.reason)}`];
+    const otherRows = rest.map((result, i) => {
+      const name = others[i]?.name ?? "?";
+      if (result.status === "fulfilled") {
+        texts.push(render(result.value, label(name)));
+        return { instance: name, reachable: true, error: null, ...result.value };
+      }
+      texts.push(`${label(name)}UNREACHABLE: ${describe(result.reason)}`);
+      return { instance: name, reachable: false, error: describe(result.reason), cluster: null, version: null, nodes: [] };
+    });
+    return {
+      text: texts.join("\n\n"),
+      data: { instance: ctx.instance, ...mainSummary, ...(others.length ? { other_instances: otherRows } : {}) },
+    };
   },
 });
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -3,18 +3,16 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
-import type { Config } from "../config/env.ts";
-import { describeError, InputError, ProxmoxMcpError, WriteGateError } from "../errors.ts";
+import { describeError, InputError, ProxmoxMcpError, RefusedError, WriteGateError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { PveClient } from "../pve/client.ts";
 import type { Audit } from "../security/audit.ts";
 import { checkGates, GATE_DESCRIPTIONS } from "../security/gates.ts";
 import type { Redactor } from "../security/redactor.ts";
-import type { AnyTool, ObjectSchema, ProgressUpdate, ToolContext } from "./types.ts";
+import type { AnyTool, Instance, ObjectSchema, ProgressUpdate, ToolContext } from "./types.ts";
 
 export interface Runtime {
-  pve: PveClient;
-  config: Config;
+  /** The clusters this server serves; one unless PROXMOX_CONFIG names several. */
+  instances: readonly Instance[];
   log: Logger;
   redactor: Redactor;
   audit: Audit;
@@ -32,7 +30,7 @@ export interface CallOutcome {
   code?: string;
 }
 
-const GATE_KEYS = ["confirm", "destructive"] as const;
+const SERVER_KEYS = ["confirm", "destructive", "instance"] as const;
 // Arguments that are credentials: masked in audit records and in anything echoed back.
 const SECRET_ARG = /password|secret|token/i;
 const MAX_MESSAGE = 300;
@@ -47,7 +45,9 @@ export class ToolRegistry {
     allTools: readonly AnyTool[],
     private readonly runtime: Runtime,
   ) {
-    this.tools = runtime.config.readOnly ? allTools.filter((t) => t.tier === 1) : allTools;
+    if (runtime.instances.length === 0) throw new Error("a registry needs at least one instance");
+    // The admin's read-only ceiling: with every instance read-only, writes are not even listed.
+    this.tools = runtime.instances.every((i) => i.config.readOnly) ? allTools.filter((t) => t.tier === 1) : allTools;
     this.byName = new Map(this.tools.map((t) => [t.name, t]));
   }
 
@@ -55,14 +55,14 @@ export class ToolRegistry {
   inputSchema(tool: AnyTool): ObjectSchema {
     let schema = this.inputs.get(tool.name);
     if (!schema) {
-      schema = withGates(tool);
+      schema = withServerParams(tool, this.runtime.instances.map((i) => i.name));
       this.inputs.set(tool.name, schema);
     }
     return schema;
   }
 
   async call(name: string, rawArgs: unknown, options: CallOptions = {}): Promise<CallOutcome> {
-    const { log, redactor, audit, config } = this.runtime;
+    const { log, redactor, audit } = this.runtime;
     const tool = this.byName.get(name);
     if (!tool) {
       return this.failure(new InputError(`Unknown tool '${name}'.`, `Available tools: ${this.tools.map((t) => t.name).join(", ")}.`));
@@ -78,8 +78,16 @@ export class ToolRegistry {
       if (SECRET_ARG.test(key) && typeof value === "string") redactor.register(value);
     }
 
+    let target: { instance: Instance; others: readonly Instance[] };
+    try {
+      target = this.pickInstance(tool, record.instance);
+    } catch (error) {
+      return this.failure(error);
+    }
+    const { instance } = target;
+
     // Security: gates first, on the raw arguments, before parsing or any request.
-    const refused = checkGates(tool.name, tool.tier, record, config);
+    const refused = checkGates(tool.name, tool.tier, record, instance.config);
     if (refused) {
       if (isWrite) audit({ tool: name, args: maskSecrets(record), decision: "refused", reason: refused.missing.join(","), outcome: "write_gate" });
       return this.failure(refused);
@@ -91,11 +99,13 @@ export class ToolRegistry {
       return this.failure(error);
     }
     const handlerArgs = { ...(parsed.output as Record<string, unknown>) };
-    for (const key of GATE_KEYS) delete handlerArgs[key];
+    for (const key of SERVER_KEYS) delete handlerArgs[key];
 
     const ctx: ToolContext = {
-      pve: this.runtime.pve,
-      config,
+      instance: instance.name,
+      pve: instance.pve,
+      config: instance.config,
+      otherInstances: target.others,
       log,
       signal: options.signal ?? new AbortController().signal,
       progress: options.progress ?? (async () => {}),
@@ -124,6 +134,24 @@ export class ToolRegistry {
       }
       return this.failure(error);
     }
+  }
+
+  /** Which cluster a call acts on. A write is never pointed at a guessed cluster. */
+  private pickInstance(tool: AnyTool, requested: unknown): { instance: Instance; others: readonly Instance[] } {
+    const { instances } = this.runtime;
+    const names = instances.map((i) => i.name).join(", ");
+    if (requested !== undefined) {
+      const found = typeof requested === "string" ? instances.find((i) => i.name === requested) : undefined;
+      if (!found) throw new InputError(`Unknown instance ${JSON.stringify(String(requested).slice(0, 40))}.`, `This server serves: ${names}.`);
+      return { instance: found, others: [] };
+    }
+    const [first, ...rest] = instances as [Instance, ...Instance[]];
+    if (rest.length === 0) return { instance: first, others: [] };
+    if (tool.spansInstances) return { instance: first, others: rest };
+    if (tool.tier > 1) {
+      throw new RefusedError(`${tool.name} was refused: this server manages several clusters (${names}) and a write never guesses which one.`, "Pass instance with the cluster's name.");
+    }
+    throw new InputError(`This server manages several clusters (${names}); say which one with instance.`, `e.g. "instance": "${first.name}"`);
   }
 
   private failure(error: unknown): CallOutcome {
@@ -184,13 +212,20 @@ interface SdkToolContext {
   };
 }
 
-function withGates(tool: AnyTool): ObjectSchema {
-  if (tool.tier === 1) return tool.input;
-  const gates: Record<string, v.GenericSchema> = {
-    confirm: v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.confirm)),
-  };
-  if (tool.tier === 3) gates.destructive = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.destructive));
-  return v.strictObject({ ...tool.input.entries, ...gates });
+/** The tool's own schema plus what the server adds: the cluster to act on and the tier's gates. */
+function withServerParams(tool: AnyTool, instanceNames: readonly string[]): ObjectSchema {
+  const extra: Record<string, v.GenericSchema> = {};
+  if (instanceNames.length > 1) {
+    extra.instance = v.optional(
+      v.pipe(
+        v.picklist(instanceNames, `instance must be one of ${instanceNames.join(", ")}`),
+        v.description(tool.spansInstances ? "Cluster to ask; omit for all of them." : `Cluster to act on (${tool.tier > 1 ? "required for writes" : "required"} with several).`),
+      ),
+    );
+  }
+  if (tool.tier > 1) extra.confirm = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.confirm));
+  if (tool.tier === 3) extra.destructive = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.destructive));
+  return Object.keys(extra).length ? v.strictObject({ ...tool.input.entries, ...extra }) : tool.input;
 }
 
 type JsonTarget = "draft-07" | "draft-2020-12" | "openapi-3.0";

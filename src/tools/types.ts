@@ -23,9 +23,19 @@ export interface ProgressUpdate {
   message?: string;
 }
 
+export interface Instance {
+  name: string;
+  config: Config;
+  pve: PveClient;
+}
+
 export interface ToolContext {
+  /** The cluster this call acts on. */
+  instance: string;
   pve: PveClient;
   config: Config;
+  /** For a tool that spans instances (proxmox_status) called without one: the rest of them. */
+  otherInstances: readonly Instance[];
   log: Logger;
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
@@ -49,6 +59,8 @@ export interface ToolDef<I extends ObjectSchema = ObjectSchema, O extends Object
   description: string;
   tier: Tier;
   annotations: ToolHints;
+  /** Called without an instance on a multi-cluster server, it also reports the others. */
+  spansInstances?: boolean;
   input: I;
   output: O;
   handler(args: v.InferOutput<I>, ctx: ToolContext): Promise<ToolResult<v.InferOutput<O>>>;

@@ -11,6 +11,7 @@ export const TEST_SECRET = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
+    name: "default",
     url: "http://127.0.0.1:1",
     tokenId: "root@pam!mcp",
     tokenSecret: TEST_SECRET,
@@ -38,6 +39,6 @@ export function testRegistry(options: { config?: Partial<Config>; fetchImpl?: ty
       throw new Error("no network in this test");
     });
   const pve = new PveClient({ baseUrl: config.url, tokenId: config.tokenId, tokenSecret: config.tokenSecret, timeoutMs: config.timeoutMs, tls: config.tls, logger: log, fetchImpl: fetchImpl as typeof fetch, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
-  const registry = new ToolRegistry(ALL_TOOLS, { pve, config, log, redactor, audit: createAudit(redactor, log) });
+  const registry = new ToolRegistry(ALL_TOOLS, { instances: [{ name: config.name, config, pve }], log, redactor, audit: createAudit(redactor, log) });
   return { registry, requests, logs, pve };
 }
