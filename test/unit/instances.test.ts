@@ -47,7 +47,7 @@ describe("several clusters from one server", () => {
   });
 
   test("the environment's single cluster stays, as instance default, beside the file's", () => {
-    const result = loadInstances({ PROXMOX_URL: "https://env.lan", PROXMOX_TOKEN_ID: "root@pam!x", PROXMOX_TOKEN_SECRET: "abcdefabcdef", PROXMOX_CONFIG: configFile({ instances: { lab: LAB } }) });
+    const result = loadInstances({ PROXMOX_URL: "https://env.lan", PROXMOX_TOKEN_ID: "root@pam!env", PROXMOX_TOKEN_SECRET: "abcdefabcdef", PROXMOX_CONFIG: configFile({ instances: { lab: LAB } }) });
     expect(result.ok && result.instances.map((i) => i.name)).toEqual(["default", "lab"]);
   });
 
