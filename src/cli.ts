@@ -18,6 +18,8 @@ Usage:
   proxmox-mcp tools [--json]       list the tools and their tiers
   proxmox-mcp call TOOL [JSON]     run one tool and print its answer (exit 1 on a tool error)
   proxmox-mcp doctor               check configuration, reach, TLS, token and privileges
+  proxmox-mcp serve --http [HOST:]PORT
+                                   serve MCP over Streamable HTTP at /mcp (stateless; GET /healthz)
   proxmox-mcp --help | --version
 
 Options:
@@ -38,20 +40,31 @@ Environment:
   PROXMOX_ALLOWED_NODES       writes only on these nodes, e.g. pve1,pve2
   PROXMOX_PROTECTED_TAGS      guests with any of these tags refuse every write
   PROXMOX_AUDIT_LOG           append write audit records (JSON lines) to this file instead of stderr
+  PROXMOX_CONFIG              JSON file naming several clusters (instances); see README
+  PROXMOX_MCP_HTTP_TOKEN      bearer token for --http (or PROXMOX_MCP_HTTP_TOKEN_FILE); required off loopback
+  PROXMOX_MCP_ALLOWED_HOSTS   extra Host/Origin names accepted by --http, e.g. mcp.example.lan
 `;
 
 interface Cli {
   command: "serve" | "tools" | "call" | "demo" | "doctor" | "help" | "version";
   demo: boolean;
   json: boolean;
+  http?: string;
   rest: string[];
 }
 
 export function parseArgs(argv: readonly string[], env: Record<string, string | undefined>): Cli | { error: string } {
   const cli: Cli = { command: "serve", demo: isTruthy(env.PROXMOX_DEMO), json: false, rest: [] };
   const positional: string[] = [];
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
     if (arg === "--help" || arg === "-h") return { ...cli, command: "help" };
+    if (arg === "--http") {
+      const value = argv[++i];
+      if (value === undefined) return { error: "--http needs [host:]port, e.g. --http 127.0.0.1:8080" };
+      cli.http = value;
+      continue;
+    }
     if (arg === "--version" || arg === "-v") return { ...cli, command: "version" };
     if (arg === "--demo") cli.demo = true;
     else if (arg === "--json") cli.json = true;
@@ -165,6 +178,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
       return code;
     }
     default:
+      if (cli.http !== undefined) return serveHttp(cli.http, env, registry, redactor, log, stop);
       return serveStdio(registry, redactor, log, stop);
   }
 }
@@ -177,6 +191,32 @@ function listTools(json: boolean, readOnly: boolean, out: (text: string) => void
     for (const t of tools) out(`${t.name.padEnd(30)} tier ${t.tier} (${TIER_NAMES[t.tier]})  ${t.title}`);
   }
   return 0;
+}
+
+async function serveHttp(spec: string, env: Record<string, string | undefined>, registry: ReturnType<typeof createRegistry>, redactor: Redactor, log: Logger, stop: () => Promise<void>): Promise<number> {
+  const { parseListen, startHttpServer, httpToken } = await import("./http.ts");
+  const listen = parseListen(spec);
+  if ("problem" in listen) {
+    process.stderr.write(`proxmox-mcp: ${listen.problem}\n`);
+    return 2;
+  }
+  let server: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    const allowedHosts = (env.PROXMOX_MCP_ALLOWED_HOSTS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    server = startHttpServer(registry, { ...listen, token: httpToken(env), allowedHosts }, log, redactor);
+  } catch (error) {
+    process.stderr.write(`${redactor.redact(`proxmox-mcp: ${error instanceof Error ? error.message : String(error)}`)}\n`);
+    await stop();
+    return 2;
+  }
+  return new Promise<number>((resolve) => {
+    const shutdown = () => {
+      log.info("shutting down");
+      server.stop().then(stop).finally(() => resolve(0));
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  });
 }
 
 async function serveStdio(registry: ReturnType<typeof createRegistry>, redactor: Redactor, log: Logger, stop: () => Promise<void>): Promise<number> {
