@@ -3,10 +3,15 @@ import { getResource, listContainers, listTemplates, listVms } from "./guests.ts
 import { listBackups, runBackup } from "./backups.ts";
 import { forceStopResource, rebootResource, startResource, stopResource } from "./power.ts";
 import { cloneResource, createContainer, createVm, destroyResource } from "./provision.ts";
-import { deleteSnapshot, snapshotResource } from "./snapshots.ts";
+import { deleteSnapshot, listSnapshotsTool, rollbackSnapshot, snapshotResource } from "./snapshots.ts";
+import { haStatus, whoami } from "./access.ts";
+import { guestInfo } from "./guest-agent.ts";
+import { migrateResource } from "./migrate.ts";
+import { nodeStatus } from "./nodes.ts";
+import { listStorage } from "./storage.ts";
 import { status } from "./cluster.ts";
 import { resourceUsage } from "./metrics.ts";
-import { getTaskLogTool, getTaskStatusTool, recentTasks } from "./tasks.ts";
+import { getTaskLogTool, getTaskStatusTool, recentTasks, waitTask } from "./tasks.ts";
 import type { AnyTool } from "./types.ts";
 
 export const READ_TOOLS: readonly AnyTool[] = [
@@ -20,6 +25,13 @@ export const READ_TOOLS: readonly AnyTool[] = [
   listTemplates,
   getTaskStatusTool,
   getTaskLogTool,
+  listStorage,
+  nodeStatus,
+  guestInfo,
+  listSnapshotsTool,
+  haStatus,
+  whoami,
+  waitTask,
 ];
 
 export const WRITE_TOOLS: readonly AnyTool[] = [
@@ -31,9 +43,11 @@ export const WRITE_TOOLS: readonly AnyTool[] = [
   createContainer,
   createVm,
   cloneResource,
+  migrateResource,
   destroyResource,
   deleteSnapshot,
   forceStopResource,
+  rollbackSnapshot,
 ];
 
 export const ALL_TOOLS: readonly AnyTool[] = [...READ_TOOLS, ...WRITE_TOOLS];

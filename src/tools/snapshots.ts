@@ -4,7 +4,9 @@ import { NotFoundError, RefusedError } from "../errors.ts";
 import type { PveClient } from "../pve/client.ts";
 import * as f from "../pve/formats.ts";
 import type { Guest } from "../pve/resources.ts";
-import { defineTool } from "./types.ts";
+import { isoTime, table } from "../format/units.ts";
+import { findGuest } from "../pve/resources.ts";
+import { defineTool, READ_HINTS } from "./types.ts";
 import { describeGuest, finishTask, guestTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
 export interface SnapshotEntry {
@@ -75,6 +77,55 @@ export const deleteSnapshot = defineTool({
     }
     const upid = await ctx.pve.delete<string>(["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name], {}, { signal: ctx.signal });
     const result = await finishTask(ctx, `Delete snapshot '${args.name}' of ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
+    return { text: result.text, data: { ...result.data, snapshot: args.name } };
+  },
+});
+
+export const listSnapshotsTool = defineTool({
+  name: "proxmox_list_snapshots",
+  title: "List snapshots",
+  description: "A guest's snapshots, oldest first, with time, description, parent and whether RAM state was saved.",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node) }),
+  output: v.object({
+    vmid: v.number(),
+    node: v.string(),
+    items: v.array(v.object({ name: v.string(), time: v.nullable(v.string()), description: v.string(), parent: v.nullable(v.string()), vmstate: v.boolean() })),
+  }),
+  async handler(args, ctx) {
+    const guest = await findGuest(ctx.pve, args.vmid, { node: args.node }, ctx.signal);
+    const items = (await listSnapshots(ctx.pve, guest, ctx.signal))
+      .sort((a, b) => (a.snaptime ?? 0) - (b.snaptime ?? 0))
+      .map((s) => ({ name: s.name, time: isoTime(s.snaptime), description: (s.description ?? "").trim().slice(0, 200), parent: s.parent ?? null, vmstate: s.vmstate === 1 || s.vmstate === true }));
+    const text = items.length
+      ? `${items.length} snapshots of ${describeGuest(guest)}:\n${table(["name", "time", "parent", "ram", "description"], items.map((s) => [s.name, s.time ?? "-", s.parent ?? "-", s.vmstate ? "yes" : "no", s.description]))}`
+      : `${describeGuest(guest)} has no snapshots.`;
+    return { text, data: { vmid: guest.vmid, node: guest.node, items } };
+  },
+});
+
+export const rollbackSnapshot = defineTool({
+  name: "proxmox_rollback_snapshot",
+  title: "Roll back to a snapshot",
+  description: "Return a VM or container to a snapshot. Everything changed since that snapshot (disk and, for a running guest, memory) is lost for good. start: true starts it afterwards.",
+  tier: 3,
+  annotations: { ...WRITE_HINTS, destructiveHint: true },
+  input: v.strictObject({
+    ...guestTarget,
+    name: v.pipe(f.snapshotName, v.description("Snapshot to return to.")),
+    start: v.optional(v.pipe(v.boolean(), v.description("Start the guest after the rollback (default false)."))),
+    ...waitFields(true),
+  }),
+  output: SnapshotOutput,
+  async handler(args, ctx) {
+    const guest = await resolveWriteTarget(ctx, args);
+    const existing = await listSnapshots(ctx.pve, guest, ctx.signal);
+    if (!existing.some((s) => s.name === args.name)) {
+      throw new NotFoundError(`${describeGuest(guest)} has no snapshot named '${args.name}'.`, existing.length ? `Its snapshots: ${existing.map((s) => s.name).join(", ")}.` : "It has no snapshots.");
+    }
+    const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name, "rollback"], { start: args.start }, { signal: ctx.signal });
+    const result = await finishTask(ctx, `Rollback of ${describeGuest(guest)} to '${args.name}'`, upid, guest.node, guest.vmid, args);
     return { text: result.text, data: { ...result.data, snapshot: args.name } };
   },
 });

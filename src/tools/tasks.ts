@@ -4,6 +4,7 @@ import { isoTime, moreLine, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { getTaskLog, getTaskStatus, taskSucceeded } from "../pve/tasks.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
+import { finishTask, TaskOutput } from "./writes.ts";
 
 interface TaskListEntry {
   upid: string;
@@ -169,5 +170,26 @@ export const getTaskLogTool = defineTool({
       .filter((l, i) => l !== "" || i === 0)
       .join("\n");
     return { text, data };
+  },
+});
+
+export const waitTask = defineTool({
+  name: "proxmox_wait_task",
+  title: "Wait for a task",
+  description: "Wait for any task (by UPID) to finish, up to timeout_s (default 60, max 600), sending progress notifications from its log. Says plainly whether it finished OK, failed, or is still running.",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({
+    upid: f.upid,
+    timeout_s: v.optional(
+      v.pipe(v.number("timeout_s must be a number"), v.integer("timeout_s must be whole seconds"), v.minValue(1, "timeout_s must be at least 1"), v.maxValue(600, "timeout_s must be at most 600"), v.description("How long to wait (default 60, max 600).")),
+      60,
+    ),
+  }),
+  output: TaskOutput,
+  async handler(args, ctx) {
+    const parsed = f.parseUpid(args.upid);
+    const vmid = parsed && /^\d+$/.test(parsed.id) ? Number(parsed.id) : null;
+    return finishTask(ctx, `Task ${parsed?.type ?? ""}${parsed?.id ? ` ${parsed.id}` : ""}`, args.upid, parsed?.node ?? "", vmid, { wait: true, wait_timeout_s: args.timeout_s });
   },
 });

@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ALL_TOOLS } from "../../src/tools/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { envFor, runBinary } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
@@ -32,7 +33,7 @@ describe("command line", () => {
   test("tools lists every tool with its tier, without any configuration", async () => {
     const run = await runBinary(["tools"], PATH_ONLY);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split("\n")).toHaveLength(21);
+    expect(run.stdout.trim().split("\n")).toHaveLength(ALL_TOOLS.length);
     expect(run.stdout).toMatch(/proxmox_destroy_resource\s+tier 3 \(destructive\)/);
   });
 

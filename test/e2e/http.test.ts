@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/client";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { BINARY, envFor, runBinary } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
 
@@ -61,7 +62,7 @@ describe("Streamable HTTP", () => {
   test("a 2025-11-25 client lists tools and calls one over HTTP", async () => {
     const c = await client(a.url, { token: TOKEN });
     try {
-      expect((await c.listTools()).tools).toHaveLength(21);
+      expect((await c.listTools()).tools).toHaveLength(ALL_TOOLS.length);
       const result = (await c.callTool({ name: "proxmox_status", arguments: {} })) as { structuredContent?: { nodes?: unknown[] } };
       expect(result.structuredContent?.nodes?.length).toBeGreaterThan(0);
     } finally {

@@ -1,0 +1,41 @@
+// proxmox_migrate_resource: move a guest to another node — live for a running VM,
+// restart mode for a running container (containers cannot move live).
+import * as v from "valibot";
+import { InputError, RefusedError } from "../errors.ts";
+import * as f from "../pve/formats.ts";
+import { listResources } from "../pve/resources.ts";
+import { defineTool } from "./types.ts";
+import { checkNodePolicy, describeGuest, finishTask, guestTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
+
+export const migrateResource = defineTool({
+  name: "proxmox_migrate_resource",
+  title: "Migrate a guest",
+  description: "Move a VM or container to another node. A running VM migrates online (no downtime); a running container is stopped, moved and started again (restart mode). Follows the task with progress.",
+  tier: 2,
+  annotations: WRITE_HINTS,
+  input: v.strictObject({
+    ...guestTarget,
+    target: v.pipe(f.node, v.description("Node to move the guest to.")),
+    with_local_disks: v.optional(v.pipe(v.boolean(), v.description("VMs: also move local disks (needed when disks are not on shared storage)."))),
+    ...waitFields(true),
+  }),
+  output: v.object({ ...TaskOutput.entries, target: v.string() }),
+  async handler(args, ctx) {
+    const guest = await resolveWriteTarget(ctx, args);
+    checkNodePolicy(ctx, args.target);
+    if (args.target === guest.node) throw new InputError(`${describeGuest(guest)} is already on ${args.target}.`, "Pick another target node.");
+    if (args.with_local_disks !== undefined && guest.type === "lxc") throw new InputError("with_local_disks applies to VMs only.");
+    const target = (await listResources(ctx.pve, "node", ctx.signal)).find((n) => n.node === args.target);
+    if (!target) throw new InputError(`Node ${args.target} is not in the cluster.`);
+    if (target.status !== "online") throw new RefusedError(`Node ${args.target} is ${target.status ?? "not online"}; a guest cannot move there now.`);
+    const running = guest.status === "running";
+    const params =
+      guest.type === "qemu"
+        ? { target: args.target, online: running ? true : undefined, "with-local-disks": args.with_local_disks }
+        : { target: args.target, restart: running ? true : undefined };
+    const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "migrate"], params, { signal: ctx.signal });
+    const how = running ? (guest.type === "qemu" ? "online" : "restart mode") : "offline";
+    const result = await finishTask(ctx, `Migration (${how}) of ${describeGuest(guest)} to ${args.target}`, upid, guest.node, guest.vmid, args);
+    return { text: result.text, data: { ...result.data, target: args.target } };
+  },
+});

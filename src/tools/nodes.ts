@@ -1,0 +1,119 @@
+// proxmox_node_status: one node in detail — load, memory, disks, services, subscription, updates.
+import * as v from "valibot";
+import { bytes, duration, percent, round, table } from "../format/units.ts";
+import * as f from "../pve/formats.ts";
+import { defineTool, READ_HINTS } from "./types.ts";
+
+interface NodeStatus {
+  cpu?: number;
+  cpuinfo?: { cpus?: number; model?: string; sockets?: number };
+  loadavg?: string[];
+  memory?: { used?: number; total?: number; free?: number };
+  swap?: { used?: number; total?: number };
+  rootfs?: { used?: number; total?: number };
+  uptime?: number;
+  pveversion?: string;
+  kversion?: string;
+  "current-kernel"?: { release?: string };
+}
+
+interface Service {
+  name?: string;
+  service?: string;
+  state?: string;
+  "active-state"?: string;
+}
+
+// Services whose failure an admin wants to hear about first.
+const KEY_SERVICES = new Set(["pveproxy", "pvedaemon", "pvestatd", "pve-cluster", "corosync", "pve-ha-lrm", "pve-ha-crm", "pvescheduler", "pve-firewall"]);
+
+export const nodeStatus = defineTool({
+  name: "proxmox_node_status",
+  title: "Node details",
+  description: "One node in detail: CPU and load, memory, swap, root disk, uptime, kernel and PVE version, physical disks with SMART health, key PVE services, subscription status and the number of pending package updates.",
+  tier: 1,
+  annotations: READ_HINTS,
+  input: v.strictObject({ node: f.node }),
+  output: v.object({
+    node: v.string(),
+    cpu: v.number(),
+    cpus: v.number(),
+    cpu_model: v.string(),
+    loadavg: v.array(v.number()),
+    mem_bytes: v.number(),
+    maxmem_bytes: v.number(),
+    swap_bytes: v.number(),
+    maxswap_bytes: v.number(),
+    rootfs_bytes: v.number(),
+    maxrootfs_bytes: v.number(),
+    uptime_s: v.number(),
+    pve_version: v.string(),
+    kernel: v.string(),
+    disks: v.nullable(v.array(v.object({ device: v.string(), model: v.string(), size_bytes: v.number(), health: v.string(), used: v.string() }))),
+    services: v.nullable(v.array(v.object({ name: v.string(), state: v.string() }))),
+    subscription: v.nullable(v.object({ status: v.string(), level: v.nullable(v.string()) })),
+    pending_updates: v.nullable(v.number()),
+    unavailable: v.pipe(v.array(v.string()), v.description("Parts that could not be read (missing privilege or endpoint).")),
+  }),
+  async handler(args, ctx) {
+    const opts = { signal: ctx.signal };
+    const base = ["nodes", args.node] as const;
+    const status = await ctx.pve.get<NodeStatus>([...base, "status"], {}, opts);
+    // The extras are best effort: a token without Sys.Modify cannot see updates, for example.
+    const unavailable: string[] = [];
+    const optional = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
+      try {
+        return await fn();
+      } catch {
+        unavailable.push(name);
+        return null;
+      }
+    };
+    const [disks, services, subscription, updates] = await Promise.all([
+      optional("disks", () => ctx.pve.get<{ devpath: string; model?: string; size?: number; health?: string; used?: string }[]>([...base, "disks", "list"], {}, opts)),
+      optional("services", () => ctx.pve.get<Service[]>([...base, "services"], {}, opts)),
+      optional("subscription", () => ctx.pve.get<{ status?: string; level?: string }>([...base, "subscription"], {}, opts)),
+      optional("updates", () => ctx.pve.get<unknown[]>([...base, "apt", "update"], {}, opts)),
+    ]);
+    const data = {
+      node: args.node,
+      cpu: round(status.cpu ?? 0),
+      cpus: status.cpuinfo?.cpus ?? 0,
+      cpu_model: status.cpuinfo?.model ?? "",
+      loadavg: (status.loadavg ?? []).map(Number).filter(Number.isFinite),
+      mem_bytes: status.memory?.used ?? 0,
+      maxmem_bytes: status.memory?.total ?? 0,
+      swap_bytes: status.swap?.used ?? 0,
+      maxswap_bytes: status.swap?.total ?? 0,
+      rootfs_bytes: status.rootfs?.used ?? 0,
+      maxrootfs_bytes: status.rootfs?.total ?? 0,
+      uptime_s: status.uptime ?? 0,
+      pve_version: status.pveversion ?? "",
+      kernel: status["current-kernel"]?.release ?? status.kversion ?? "",
+      disks: disks ? disks.map((d) => ({ device: d.devpath, model: d.model ?? "", size_bytes: d.size ?? 0, health: d.health ?? "UNKNOWN", used: d.used ?? "" })) : null,
+      services: services
+        ? services
+            .map((s) => ({ name: s.service ?? s.name ?? "", state: s["active-state"] ?? s.state ?? "unknown" }))
+            .filter((s) => KEY_SERVICES.has(s.name))
+        : null,
+      subscription: subscription ? { status: subscription.status ?? "unknown", level: subscription.level ?? null } : null,
+      pending_updates: updates ? updates.length : null,
+      unavailable,
+    };
+    const down = data.services?.filter((s) => s.state !== "active") ?? [];
+    const failing = data.disks?.filter((d) => !["PASSED", "OK", "UNKNOWN"].includes(d.health.toUpperCase())) ?? [];
+    const text = [
+      `Node ${args.node}: CPU ${percent(data.cpu)} of ${data.cpus}${data.loadavg.length ? `, load ${data.loadavg.join(" ")}` : ""}, memory ${bytes(data.mem_bytes)}/${bytes(data.maxmem_bytes)}, root ${bytes(data.rootfs_bytes)}/${bytes(data.maxrootfs_bytes)}, swap ${bytes(data.swap_bytes)}/${bytes(data.maxswap_bytes)}, up ${duration(data.uptime_s)}.`,
+      `${data.pve_version || "PVE version unknown"}; kernel ${data.kernel || "unknown"}.`,
+      data.services ? (down.length ? `Services NOT active: ${down.map((s) => `${s.name} (${s.state})`).join(", ")}.` : `Key services active (${data.services.length}).`) : "",
+      data.disks ? (failing.length ? `Disks with SMART problems: ${failing.map((d) => `${d.device} ${d.health}`).join(", ")}.` : `${data.disks.length} disks, SMART OK.`) : "",
+      data.disks?.length ? table(["device", "model", "size", "health", "used"], data.disks.map((d) => [d.device, d.model, bytes(d.size_bytes), d.health, d.used])) : "",
+      data.subscription ? `Subscription: ${data.subscription.status}${data.subscription.level ? ` (${data.subscription.level})` : ""}.` : "",
+      data.pending_updates !== null ? `${data.pending_updates} package updates pending.` : "",
+      unavailable.length ? `Not readable with this token: ${unavailable.join(", ")}.` : "",
+    ]
+      .filter(Boolean)
+      .join("\n");
+    return { text, data };
+  },
+});
