@@ -4,6 +4,8 @@ import { McpServer, type Transport } from "@modelcontextprotocol/server";
 import type { Config } from "./config/env.ts";
 import type { Logger } from "./log.ts";
 import { PveClient } from "./pve/client.ts";
+import { registerPrompts } from "./prompts.ts";
+import { registerResources } from "./resources.ts";
 import { createAudit } from "./security/audit.ts";
 import type { Redactor } from "./security/redactor.ts";
 import { ALL_TOOLS } from "./tools/index.ts";
@@ -32,8 +34,10 @@ export function createRegistry(runtime: Runtime, tools: readonly AnyTool[] = ALL
 
 /** A fresh SDK server over the shared registry; stdio asks for one per connection era. */
 export function createMcpServer(registry: ToolRegistry): McpServer {
-  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS });
   registry.registerAll(server);
+  registerResources(server, registry);
+  registerPrompts(server);
   return server;
 }
 

@@ -111,6 +111,7 @@ function listTool(type: "qemu" | "lxc") {
       return {
         text: `${head}\n${items.length ? body : "(none match)"}${moreLine(more, "node, status, name or tag")}`,
         data: { total: rows.length, returned: items.length, more, items },
+        links: items.slice(0, 20).map((r) => ({ path: `guests/${r.vmid}`, name: `${r.name || r.vmid} (${r.vmid})` })),
       };
     },
   });
@@ -205,7 +206,7 @@ export const getResource = defineTool({
     ]
       .filter(Boolean)
       .join("\n");
-    return { text, data };
+    return { text, data, links: [{ path: `guests/${args.vmid}`, name: `${name || args.vmid} (${args.vmid})` }] };
   },
 });
 

@@ -114,6 +114,6 @@ export const nodeStatus = defineTool({
     ]
       .filter(Boolean)
       .join("\n");
-    return { text, data };
+    return { text, data, links: [{ path: `nodes/${args.node}`, name: `node ${args.node}` }] };
   },
 });

@@ -27,6 +27,8 @@ export interface CallOutcome {
   isError: boolean;
   text: string;
   structured?: Record<string, unknown>;
+  /** proxmox:// resource links for the answer's subjects. */
+  links?: { uri: string; name: string }[];
   code?: string;
 }
 
@@ -49,6 +51,10 @@ export class ToolRegistry {
     // The admin's read-only ceiling: with every instance read-only, writes are not even listed.
     this.tools = runtime.instances.every((i) => i.config.readOnly) ? allTools.filter((t) => t.tier === 1) : allTools;
     this.byName = new Map(this.tools.map((t) => [t.name, t]));
+  }
+
+  get instanceNames(): string[] {
+    return this.runtime.instances.map((i) => i.name);
   }
 
   /** The input schema as clients see it: the tool's own, plus its tier's gate flags. */
@@ -120,6 +126,7 @@ export class ToolRegistry {
         isError: false,
         text: redactor.redact(result.text),
         structured: redactor.redactDeep(result.data as Record<string, unknown>),
+        links: result.links?.map((l) => ({ uri: `proxmox://${instance.name}/${l.path}`, name: redactor.redact(l.name) })),
       };
     } catch (error) {
       if (isWrite) {
@@ -195,7 +202,10 @@ export class ToolRegistry {
                     }),
           });
           return {
-            content: [{ type: "text" as const, text: outcome.text }],
+            content: [
+              { type: "text" as const, text: outcome.text },
+              ...(outcome.links ?? []).map((l) => ({ type: "resource_link" as const, uri: l.uri, name: l.name, mimeType: "application/json" })),
+            ],
             ...(outcome.isError ? { isError: true } : { structuredContent: outcome.structured }),
           };
         },

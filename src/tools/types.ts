@@ -48,6 +48,8 @@ export interface ToolResult<O> {
   text: string;
   /** Matches the tool's output schema; sent as structuredContent. */
   data: O;
+  /** Resources this answer is about, as paths under proxmox://{instance}/ (e.g. "guests/101"). */
+  links?: { path: string; name: string }[];
 }
 
 // biome-ignore lint: valibot's object schema generics are deep; any keeps the registry simple.

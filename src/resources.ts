@@ -1,0 +1,57 @@
+// Readable resources with stable URIs, served through the same registry calls as the
+// tools (same validation, same redaction): the inventory, each guest, each node.
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
+import type { ToolRegistry } from "./tools/registry.ts";
+
+export const RESOURCE_SCHEME = "proxmox";
+
+export function guestUri(instance: string, vmid: number): string {
+  return `${RESOURCE_SCHEME}://${instance}/guests/${vmid}`;
+}
+
+export function registerResources(server: McpServer, registry: ToolRegistry): void {
+  const read = async (uri: URL, tool: string, args: Record<string, unknown>) => {
+    const outcome = await registry.call(tool, args);
+    if (outcome.isError) throw new Error(outcome.text);
+    return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(outcome.structured) }] };
+  };
+  for (const instance of registry.instanceNames) {
+    server.registerResource(
+      `inventory-${instance}`,
+      `${RESOURCE_SCHEME}://${instance}/inventory`,
+      { title: `Inventory of ${instance}`, description: "Every VM and container with node, status and resource use.", mimeType: "application/json" },
+      async (uri) => {
+        const [vms, cts] = await Promise.all([
+          registry.call("proxmox_list_vms", { instance, include_templates: true, limit: 500 }),
+          registry.call("proxmox_list_containers", { instance, include_templates: true, limit: 500 }),
+        ]);
+        if (vms.isError || cts.isError) throw new Error(vms.isError ? vms.text : cts.text);
+        return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify({ vms: vms.structured, containers: cts.structured }) }] };
+      },
+    );
+  }
+  server.registerResource(
+    "guest",
+    new ResourceTemplate(`${RESOURCE_SCHEME}://{instance}/guests/{vmid}`, {
+      list: async () => {
+        const resources = [];
+        for (const instance of registry.instanceNames) {
+          for (const tool of ["proxmox_list_vms", "proxmox_list_containers"]) {
+            const outcome = await registry.call(tool, { instance, include_templates: true, limit: 500 });
+            const items = (outcome.structured?.items as { vmid: number; name: string; node: string }[] | undefined) ?? [];
+            for (const g of items) resources.push({ uri: guestUri(instance, g.vmid), name: `${g.name || g.vmid} (${g.vmid})`, description: `on ${g.node}`, mimeType: "application/json" });
+          }
+        }
+        return { resources };
+      },
+    }),
+    { title: "Guest", description: "One VM or container: configuration and current status.", mimeType: "application/json" },
+    async (uri, variables) => read(uri, "proxmox_get_resource", { instance: String(variables.instance), vmid: Number(variables.vmid) }),
+  );
+  server.registerResource(
+    "node",
+    new ResourceTemplate(`${RESOURCE_SCHEME}://{instance}/nodes/{node}`, { list: undefined }),
+    { title: "Node", description: "One node's status: load, memory, disks, services, updates.", mimeType: "application/json" },
+    async (uri, variables) => read(uri, "proxmox_node_status", { instance: String(variables.instance), node: String(variables.node) }),
+  );
+}
