@@ -33,6 +33,8 @@ export interface Config {
   allowedNodes?: string[];
   protectedTags: string[];
   auditLog?: string;
+  /** "elicit": tier-2 writes also ask the person through the client (tier 3 always does). */
+  confirmWrites: "elicit" | "off";
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -90,6 +92,7 @@ const EnvSchema = v.object({
   PROXMOX_ALLOWED_NODES: optionalText,
   PROXMOX_PROTECTED_TAGS: optionalText,
   PROXMOX_AUDIT_LOG: optionalText,
+  PROXMOX_CONFIRM_WRITES: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(["elicit", "off"], "PROXMOX_CONFIRM_WRITES must be elicit or off")), "off"),
 });
 
 /** Normalises PROXMOX_URL; returns a problem text instead when it is unusable. */
@@ -190,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       allowedNodes,
       protectedTags,
       auditLog: e.PROXMOX_AUDIT_LOG || undefined,
+      confirmWrites: e.PROXMOX_CONFIRM_WRITES as "elicit" | "off",
     },
   };
 }

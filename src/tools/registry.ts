@@ -1,10 +1,11 @@
 // The one seam between tool data and the MCP SDK. Every call, from an MCP client or from
 // `proxmox-mcp call`, takes the same path: gate → parse → handler → redact → format.
-import type { McpServer } from "@modelcontextprotocol/server";
+import { inputRequired, type McpServer } from "@modelcontextprotocol/server";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { describeError, InputError, ProxmoxMcpError, RefusedError, WriteGateError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { buildPath, type Method, type PveClient } from "../pve/client.ts";
 import type { Audit } from "../security/audit.ts";
 import { checkGates, GATE_DESCRIPTIONS } from "../security/gates.ts";
 import type { Redactor } from "../security/redactor.ts";
@@ -21,6 +22,19 @@ export interface Runtime {
 export interface CallOptions {
   signal?: AbortSignal;
   progress?: (update: ProgressUpdate) => Promise<void>;
+  /**
+   * Asks the person to confirm a write, when the client can ask (elicitation). Resolves
+   * when they accepted, throws RefusedError when they declined, or NeedsInput to have
+   * the client ask and call again. Absent: the client cannot ask; the gates alone decide.
+   */
+  confirm?: (question: string) => Promise<void>;
+}
+
+/** Thrown to hand the SDK an input_required result: the client asks, then calls again. */
+export class NeedsInput extends Error {
+  constructor(readonly result: Record<string, unknown>) {
+    super("input required");
+  }
 }
 
 export interface CallOutcome {
@@ -29,6 +43,8 @@ export interface CallOutcome {
   structured?: Record<string, unknown>;
   /** proxmox:// resource links for the answer's subjects. */
   links?: { uri: string; name: string }[];
+  /** The client must ask the person and call again (elicitation). */
+  inputRequired?: Record<string, unknown>;
   code?: string;
 }
 
@@ -107,6 +123,9 @@ export class ToolRegistry {
     const handlerArgs = { ...(parsed.output as Record<string, unknown>) };
     for (const key of SERVER_KEYS) delete handlerArgs[key];
 
+    // A person confirms tier 3 (and tier 2 with PROXMOX_CONFIRM_WRITES=elicit) when the
+    // client can ask: after every gate passed, right before the first write request.
+    const askPerson = options.confirm && (tool.tier === 3 || (tool.tier === 2 && instance.config.confirmWrites === "elicit")) ? options.confirm : undefined;
     const ctx: ToolContext = {
       instance: instance.name,
       pve: instance.pve,
@@ -116,6 +135,10 @@ export class ToolRegistry {
       signal: options.signal ?? new AbortController().signal,
       progress: options.progress ?? (async () => {}),
     };
+    if (askPerson) {
+      const where = this.runtime.instances.length > 1 ? ` (cluster ${instance.name})` : "";
+      ctx.pve = confirmingClient(instance.pve, (method, path) => askPerson(`${tool.title}: ${ctx.subject ?? `${method} ${path}`}${where}. Proceed?`));
+    }
     try {
       const result = await tool.handler(handlerArgs, ctx);
       if (isWrite) {
@@ -129,6 +152,7 @@ export class ToolRegistry {
         links: result.links?.map((l) => ({ uri: `proxmox://${instance.name}/${l.path}`, name: redactor.redact(l.name) })),
       };
     } catch (error) {
+      if (error instanceof NeedsInput) return { isError: false, text: "", inputRequired: error.result };
       if (isWrite) {
         const refusal = error instanceof ProxmoxMcpError && (error.code === "refused" || error.code === "invalid_input");
         audit({
@@ -192,6 +216,7 @@ export class ToolRegistry {
           const progressToken = sdkCtx.mcpReq._meta?.progressToken;
           const outcome = await this.call(tool.name, args, {
             signal: sdkCtx.mcpReq.signal,
+            confirm: clientCanElicit(server, sdkCtx) ? (question) => elicitConfirmation(sdkCtx, question) : undefined,
             progress:
               progressToken === undefined
                 ? undefined
@@ -201,6 +226,7 @@ export class ToolRegistry {
                       params: { progressToken, ...update, message: update.message ? this.runtime.redactor.redact(update.message) : undefined },
                     }),
           });
+          if (outcome.inputRequired) return outcome.inputRequired as never;
           return {
             content: [
               { type: "text" as const, text: outcome.text },
@@ -217,12 +243,62 @@ export class ToolRegistry {
 interface SdkToolContext {
   mcpReq: {
     _meta?: { progressToken?: string | number };
+    envelope?: Record<string, unknown>;
+    inputResponses?: Record<string, unknown>;
     signal: AbortSignal;
     notify(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
   };
 }
 
 /** The tool's own schema plus what the server adds: the cluster to act on and the tier's gates. */
+/** Routes the first non-GET request through a confirmation; reads pass straight through. */
+function confirmingClient(pve: PveClient, confirm: (method: Method, path: string) => Promise<void>): PveClient {
+  let confirmed = false;
+  const request: PveClient["request"] = async (method, segments, params, opts) => {
+    if (method !== "GET" && !confirmed) {
+      await confirm(method, buildPath(segments));
+      confirmed = true;
+    }
+    return pve.request(method, segments, params, opts);
+  };
+  const proxy: PveClient = new Proxy(pve, {
+    get(target, prop) {
+      if (prop === "request") return request;
+      const value = Reflect.get(target, prop);
+      // post/put/delete call this.request, so they are bound to the proxy.
+      return typeof value === "function" ? value.bind(proxy) : value;
+    },
+  });
+  return proxy;
+}
+
+const CONFIRM_KEY = "proxmox_confirm_write";
+
+function clientCanElicit(server: McpServer, ctx: SdkToolContext): boolean {
+  const modern = ctx.mcpReq.envelope?.["io.modelcontextprotocol/clientCapabilities"] as { elicitation?: unknown } | undefined;
+  if (modern) return modern.elicitation !== undefined;
+  return server.server.getClientCapabilities()?.elicitation !== undefined;
+}
+
+/** One question, asked through the SDK's input_required flow (it serves both protocol eras). */
+async function elicitConfirmation(ctx: SdkToolContext, question: string): Promise<void> {
+  const response = ctx.mcpReq.inputResponses?.[CONFIRM_KEY] as { action?: string; content?: { confirm?: unknown } } | undefined;
+  if (response) {
+    if (response.action === "accept" && response.content?.confirm === true) return;
+    throw new RefusedError(`Not done: the person ${response.action === "accept" ? "did not tick confirm" : response.action === "cancel" ? "cancelled" : "declined"} when asked "${question}". Nothing was sent to Proxmox.`);
+  }
+  throw new NeedsInput(
+    inputRequired({
+      inputRequests: {
+        [CONFIRM_KEY]: inputRequired.elicit({
+          message: question,
+          requestedSchema: { type: "object", properties: { confirm: { type: "boolean", title: "Proceed", description: "Tick to let this happen." } }, required: ["confirm"] },
+        }),
+      },
+    }) as unknown as Record<string, unknown>,
+  );
+}
+
 function withServerParams(tool: AnyTool, instanceNames: readonly string[]): ObjectSchema {
   const extra: Record<string, v.GenericSchema> = {};
   if (instanceNames.length > 1) {

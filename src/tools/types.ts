@@ -39,6 +39,8 @@ export interface ToolContext {
   log: Logger;
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
+  /** What a write acts on, in words ("VM 101 (web-01) on pve1"); shown when a person is asked to confirm. */
+  subject?: string;
   /** Sends an MCP progress notification when the client asked for them; a no-op otherwise. */
   progress(update: ProgressUpdate): Promise<void>;
 }

@@ -64,6 +64,7 @@ export async function resolveWriteTarget(ctx: ToolContext, args: { vmid: number;
   checkVmidPolicy(ctx, args.vmid);
   if (args.node) checkNodePolicy(ctx, args.node);
   const guest = await findGuest(ctx.pve, args.vmid, { node: args.node, type: args.type }, ctx.signal);
+  ctx.subject = describeGuest(guest);
   checkNodePolicy(ctx, guest.node);
   const tagged = guest.tags.map((t) => t.toLowerCase()).filter((t) => ctx.config.protectedTags.includes(t));
   if (tagged.length > 0) {

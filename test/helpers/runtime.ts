@@ -21,6 +21,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     destructiveEnabled: false,
     readOnly: false,
     protectedTags: [],
+    confirmWrites: "off",
     ...overrides,
   };
 }
