@@ -5,6 +5,7 @@ import * as f from "../pve/formats.ts";
 import { listResources } from "../pve/resources.ts";
 import { mapBounded, pickStorages } from "../pve/storage.ts";
 import { RefusedError } from "../errors.ts";
+import { listEnvelope } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
 import { finishTask, guestTarget, resolveWriteTarget, TaskOutput, describeGuest, waitFields, WRITE_HINTS } from "./writes.ts";
 
@@ -29,10 +30,7 @@ export const listBackups = defineTool({
   annotations: READ_HINTS,
   input: v.strictObject({ vmid: v.optional(f.vmid), storage: v.optional(f.storage), node: v.optional(f.node), limit: f.limit(30, 500) }),
   output: v.object({
-    total: v.number(),
-    returned: v.number(),
-    more: v.number(),
-    items: v.array(
+    ...listEnvelope(
       v.object({
         volid: v.string(),
         storage: v.string(),
@@ -44,7 +42,7 @@ export const listBackups = defineTool({
         protected: v.boolean(),
         verified: v.nullable(v.string()),
       }),
-    ),
+    ).entries,
     storages_read: v.array(v.string()),
     unreachable: v.pipe(v.array(v.string()), v.description("Backup storages that could not be read (offline node).")),
   }),

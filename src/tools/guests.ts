@@ -4,6 +4,7 @@ import { bytes, duration, moreLine, percent, round, table } from "../format/unit
 import * as f from "../pve/formats.ts";
 import { findGuest, type Guest, listGuests, listResources } from "../pve/resources.ts";
 import { mapBounded, pickStorages } from "../pve/storage.ts";
+import { listEnvelope } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
 
 const SORT_KEYS = ["vmid", "name", "cpu", "mem", "uptime"] as const;
@@ -25,12 +26,7 @@ const GuestRow = v.object({
 });
 type GuestRow = v.InferOutput<typeof GuestRow>;
 
-export const ListOutput = v.object({
-  total: v.pipe(v.number(), v.description("Guests matching the filters.")),
-  returned: v.number(),
-  more: v.pipe(v.number(), v.description("Matching guests left out by limit.")),
-  items: v.array(GuestRow),
-});
+export const ListOutput = listEnvelope(GuestRow);
 
 const listInput = v.strictObject({
   node: v.optional(f.node),

@@ -1,18 +1,11 @@
 // Power tools: start, graceful stop, reboot (tier 2) and force stop (tier 3).
 import * as v from "valibot";
 import { RefusedError } from "../errors.ts";
+import { wholeNumber } from "./schemas.ts";
 import { defineTool } from "./types.ts";
 import { describeGuest, finishTask, guestTarget, notNeeded, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
-const timeoutField = v.optional(
-  v.pipe(
-    v.number("timeout must be a number of seconds"),
-    v.integer("timeout must be a whole number of seconds"),
-    v.minValue(0, "timeout must be 0 or more"),
-    v.maxValue(3600, "timeout must be at most 3600"),
-    v.description("Seconds PVE gives the guest to shut down before giving up."),
-  ),
-);
+const timeoutField = v.optional(wholeNumber("timeout", 0, 3600, "Seconds PVE gives the guest to shut down before giving up."));
 
 export const startResource = defineTool({
   name: "proxmox_start_resource",

@@ -4,6 +4,7 @@ import { InputError, RefusedError } from "../errors.ts";
 import type { PveClient } from "../pve/client.ts";
 import * as f from "../pve/formats.ts";
 import { listGuests, listResources } from "../pve/resources.ts";
+import { wholeNumber } from "./schemas.ts";
 import { defineTool, type ToolContext } from "./types.ts";
 import { checkNodePolicy, checkVmidPolicy, describeGuest, finishTask, guestTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
@@ -16,14 +17,7 @@ const BRIDGE_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/;
 const dnsName = (what: string) =>
   v.pipe(v.string(`${what} must be a string`), v.maxLength(253, `${what} is at most 253 characters`), v.regex(DNS_NAME_RE, `${what} must be a DNS name: letters, digits and '-', dot-separated, e.g. web-02`));
 
-const int = (what: string, min: number, max: number, description: string) =>
-  v.pipe(
-    v.number(`${what} must be a number`),
-    v.integer(`${what} must be a whole number`),
-    v.minValue(min, `${what} must be at least ${min}`),
-    v.maxValue(max, `${what} must be at most ${max}`),
-    v.description(description),
-  );
+const int = wholeNumber;
 
 const bridge = v.optional(v.pipe(v.string(), v.regex(BRIDGE_RE, "bridge must be a Linux bridge name such as vmbr0"), v.description("Network bridge (default vmbr0).")), "vmbr0");
 

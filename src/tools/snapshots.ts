@@ -26,6 +26,14 @@ export async function listSnapshots(pve: PveClient, guest: Pick<Guest, "node" | 
 
 const SnapshotOutput = v.object({ ...TaskOutput.entries, snapshot: v.string() });
 
+/** Refuses, naming the snapshots that do exist, when `name` is not one of them. */
+async function requireSnapshot(pve: PveClient, guest: Guest, name: string, signal: AbortSignal): Promise<void> {
+  const existing = await listSnapshots(pve, guest, signal);
+  if (!existing.some((s) => s.name === name)) {
+    throw new NotFoundError(`${describeGuest(guest)} has no snapshot named '${name}'.`, existing.length ? `Its snapshots: ${existing.map((s) => s.name).join(", ")}.` : "It has no snapshots.");
+  }
+}
+
 export const snapshotResource = defineTool({
   name: "proxmox_snapshot_resource",
   title: "Snapshot a guest",
@@ -68,13 +76,7 @@ export const deleteSnapshot = defineTool({
   output: SnapshotOutput,
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
-    const existing = await listSnapshots(ctx.pve, guest, ctx.signal);
-    if (!existing.some((s) => s.name === args.name)) {
-      throw new NotFoundError(
-        `${describeGuest(guest)} has no snapshot named '${args.name}'.`,
-        existing.length ? `Its snapshots: ${existing.map((s) => s.name).join(", ")}.` : "It has no snapshots.",
-      );
-    }
+    await requireSnapshot(ctx.pve, guest, args.name, ctx.signal);
     const upid = await ctx.pve.delete<string>(["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name], {}, { signal: ctx.signal });
     const result = await finishTask(ctx, `Delete snapshot '${args.name}' of ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
     return { text: result.text, data: { ...result.data, snapshot: args.name } };
@@ -120,10 +122,7 @@ export const rollbackSnapshot = defineTool({
   output: SnapshotOutput,
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
-    const existing = await listSnapshots(ctx.pve, guest, ctx.signal);
-    if (!existing.some((s) => s.name === args.name)) {
-      throw new NotFoundError(`${describeGuest(guest)} has no snapshot named '${args.name}'.`, existing.length ? `Its snapshots: ${existing.map((s) => s.name).join(", ")}.` : "It has no snapshots.");
-    }
+    await requireSnapshot(ctx.pve, guest, args.name, ctx.signal);
     const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name, "rollback"], { start: args.start }, { signal: ctx.signal });
     const result = await finishTask(ctx, `Rollback of ${describeGuest(guest)} to '${args.name}'`, upid, guest.node, guest.vmid, args);
     return { text: result.text, data: { ...result.data, snapshot: args.name } };

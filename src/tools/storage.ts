@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { bytes, moreLine, percent, round, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { listResources } from "../pve/resources.ts";
+import { listEnvelope } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
 
 const CONTENT_TYPES = ["images", "rootdir", "vztmpl", "iso", "backup", "snippets", "import"] as const;
@@ -19,24 +20,19 @@ export const listStorage = defineTool({
     content: v.optional(v.picklist(CONTENT_TYPES, `content must be one of ${CONTENT_TYPES.join(", ")}`)),
     limit: f.limit(50, 500),
   }),
-  output: v.object({
-    total: v.number(),
-    returned: v.number(),
-    more: v.number(),
-    items: v.array(
-      v.object({
-        storage: v.string(),
-        node: v.string(),
-        type: v.string(),
-        content: v.array(v.string()),
-        shared: v.boolean(),
-        status: v.string(),
-        used_bytes: v.number(),
-        total_bytes: v.number(),
-        used_fraction: v.number(),
-      }),
-    ),
-  }),
+  output: listEnvelope(
+    v.object({
+      storage: v.string(),
+      node: v.string(),
+      type: v.string(),
+      content: v.array(v.string()),
+      shared: v.boolean(),
+      status: v.string(),
+      used_bytes: v.number(),
+      total_bytes: v.number(),
+      used_fraction: v.number(),
+    }),
+  ),
   async handler(args, ctx) {
     const rows = (await listResources(ctx.pve, "storage", ctx.signal))
       .filter((r) => r.type === "storage" && r.storage && r.node)

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { isoTime, moreLine, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { getTaskLog, getTaskStatus, taskSucceeded } from "../pve/tasks.ts";
+import { listEnvelope, wholeNumber } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
 import { finishTask, TaskOutput } from "./writes.ts";
 
@@ -44,7 +45,7 @@ export const recentTasks = defineTool({
     errors_only: v.optional(v.boolean("errors_only must be true or false"), false),
     limit: f.limit(20, 200),
   }),
-  output: v.object({ total: v.number(), returned: v.number(), more: v.number(), items: v.array(TaskRow) }),
+  output: listEnvelope(TaskRow),
   async handler(args, ctx) {
     let tasks: TaskListEntry[];
     if (args.node) {
@@ -137,7 +138,7 @@ export const getTaskLogTool = defineTool({
   annotations: READ_HINTS,
   input: v.strictObject({
     upid: f.upid,
-    start: v.optional(v.pipe(v.number("start must be a number"), v.integer("start must be a whole number"), v.minValue(0, "start must be 0 or more"), v.maxValue(10_000_000, "start is too large"), v.description("First line to return (0-based); omit for the last lines."))),
+    start: v.optional(wholeNumber("start", 0, 10_000_000, "First line to return (0-based); omit for the last lines.")),
     limit: f.limit(50, 1000),
   }),
   output: v.object({
@@ -181,10 +182,7 @@ export const waitTask = defineTool({
   annotations: READ_HINTS,
   input: v.strictObject({
     upid: f.upid,
-    timeout_s: v.optional(
-      v.pipe(v.number("timeout_s must be a number"), v.integer("timeout_s must be whole seconds"), v.minValue(1, "timeout_s must be at least 1"), v.maxValue(600, "timeout_s must be at most 600"), v.description("How long to wait (default 60, max 600).")),
-      60,
-    ),
+    timeout_s: v.optional(wholeNumber("timeout_s", 1, 600, "How long to wait, in seconds (default 60, max 600)."), 60),
   }),
   output: TaskOutput,
   async handler(args, ctx) {

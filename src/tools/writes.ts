@@ -6,6 +6,7 @@ import { RefusedError } from "../errors.ts";
 import * as f from "../pve/formats.ts";
 import { findGuest, type Guest } from "../pve/resources.ts";
 import { type TaskOutcome, waitForTask } from "../pve/task-wait.ts";
+import { wholeNumber } from "./schemas.ts";
 import type { ToolContext, ToolHints } from "./types.ts";
 
 export const WRITE_HINTS: ToolHints = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
@@ -15,16 +16,7 @@ export const waitFields = (waitByDefault: boolean) => ({
     v.pipe(v.boolean("wait must be true or false"), v.description(`Wait for the task to finish (default ${waitByDefault}). Without waiting, follow the UPID with proxmox_get_task_status.`)),
     waitByDefault,
   ),
-  wait_timeout_s: v.optional(
-    v.pipe(
-      v.number("wait_timeout_s must be a number"),
-      v.integer("wait_timeout_s must be a whole number of seconds"),
-      v.minValue(1, "wait_timeout_s must be at least 1"),
-      v.maxValue(600, "wait_timeout_s must be at most 600"),
-      v.description("How long to wait, in seconds (default 60, max 600)."),
-    ),
-    60,
-  ),
+  wait_timeout_s: v.optional(wholeNumber("wait_timeout_s", 1, 600, "How long to wait, in seconds (default 60, max 600)."), 60),
 });
 
 export const guestTarget = {
