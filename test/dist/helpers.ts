@@ -1,7 +1,7 @@
 // Shared plumbing for the distribution tests: one host-only release per test run (compiling
 // and packing a 110 MB binary takes seconds, so every file reuses the same build), and the
 // locations of a full `bun run release`, whose artifacts some tests check when present.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hostTarget, type Target } from "../../scripts/dist-config.ts";
@@ -22,12 +22,33 @@ export interface HostRelease {
 let pending: Promise<HostRelease> | undefined;
 let scratchRoot: string | undefined;
 
-/** A scratch folder removed when the test process exits. */
+const SCRATCH_PREFIX = "proxmox-mcp-dist-test-";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * A scratch folder for this test process. bun test runs no exit hooks, so instead each run
+ * sweeps the folders of earlier runs whose process is gone (a build leaves ~600 MB behind);
+ * folders of test runs still going, in this tree or another, are left alone.
+ */
 export function scratchDir(name: string): string {
   if (!scratchRoot) {
-    scratchRoot = mkdtempSync(join(tmpdir(), "proxmox-mcp-dist-test-"));
-    const root = scratchRoot;
-    process.on("exit", () => rmSync(root, { recursive: true, force: true }));
+    for (const entry of readdirSync(tmpdir())) {
+      const pid = Number(entry.slice(SCRATCH_PREFIX.length));
+      if (entry.startsWith(SCRATCH_PREFIX) && Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
+        rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+      }
+    }
+    scratchRoot = join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}`);
+    rmSync(scratchRoot, { recursive: true, force: true });
+    mkdirSync(scratchRoot, { recursive: true });
   }
   const dir = join(scratchRoot, name);
   rmSync(dir, { recursive: true, force: true });
