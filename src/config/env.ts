@@ -120,7 +120,21 @@ export function normaliseUrl(raw: string): { url: string } | { problem: string }
   return { url: `${parsed.protocol}//${parsed.hostname.includes(":") && !parsed.hostname.startsWith("[") ? `[${parsed.hostname}]` : parsed.hostname}:${port}${path}` };
 }
 
-export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+/**
+ * An empty value, or one a launcher failed to fill in (Claude Desktop passes the literal
+ * "${user_config.x}" for a blank optional field), means the variable is not set.
+ */
+function dropUnset(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined || value.trim() === "" || /^\$\{[^}]*\}$/.test(value.trim())) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigResult {
+  const env = dropUnset(rawEnv);
   const problems: string[] = [];
   const parsed = v.safeParse(EnvSchema, env, { abortPipeEarly: true });
   if (!parsed.success) {

@@ -88,3 +88,15 @@ describe("configuration from the environment", () => {
     expect(problems({ ...valid, PROXMOX_TLS_FINGERPRINT: "abc" }).join()).toContain("32 hex pairs");
   });
 });
+
+describe("values a launcher leaves blank", () => {
+  test("an empty optional variable counts as unset", () => {
+    const result = loadConfig({ ...valid, PROXMOX_TLS_FINGERPRINT: "", PROXMOX_CA_FILE: "  ", PROXMOX_TIMEOUT_MS: "" });
+    expect(result.ok).toBe(true);
+  });
+
+  test("an unexpanded ${user_config.x} placeholder counts as unset", () => {
+    const result = loadConfig({ ...valid, PROXMOX_TLS_FINGERPRINT: "${user_config.tls_fingerprint}" });
+    expect(result.ok && result.config.tls.fingerprint).toBeUndefined();
+  });
+});
