@@ -2,10 +2,10 @@
 // builds on the one before: configuration, DNS/TCP reach, TLS, the token, its privileges.
 import { lookup } from "node:dns/promises";
 import { connect as tcpConnect } from "node:net";
-import { connect as tlsConnect } from "node:tls";
 import { type Config, formatConfigProblems, loadConfig } from "./config/env.ts";
 import { PveClient } from "./pve/client.ts";
 import { PveError } from "./pve/errors.ts";
+import { peerFingerprint } from "./pve/pinned-fetch.ts";
 import type { Logger } from "./log.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
@@ -152,27 +152,6 @@ function tcpReach(host: string, port: number, timeoutMs: number): Promise<void> 
       clearTimeout(timer);
       socket.end();
       resolve();
-    });
-    socket.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-}
-
-/** The SHA-256 fingerprint of the certificate the server presents, as PVE writes it. */
-export function peerFingerprint(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host, port, servername: host, rejectUnauthorized: false });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error("timeout"));
-    }, timeoutMs);
-    socket.once("secureConnect", () => {
-      clearTimeout(timer);
-      const fp = socket.getPeerCertificate()?.fingerprint256;
-      socket.end();
-      resolve(fp?.toUpperCase());
     });
     socket.once("error", (error) => {
       clearTimeout(timer);

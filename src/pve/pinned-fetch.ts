@@ -10,6 +10,32 @@ export class FingerprintMismatchError extends Error {
   readonly code = "ERR_TLS_FINGERPRINT_MISMATCH";
 }
 
+/** SNI takes a host name, never an IP address. */
+function serverName(hostname: string): string | undefined {
+  return /^[\d.]+$|:/.test(hostname) ? undefined : hostname;
+}
+
+/** The SHA-256 fingerprint of the certificate a server presents, as PVE writes it (AB:CD:…). */
+export function peerFingerprint(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, servername: serverName(host), rejectUnauthorized: false });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error("timeout"));
+    }, timeoutMs);
+    socket.once("secureConnect", () => {
+      clearTimeout(timer);
+      const fingerprint = socket.getPeerCertificate()?.fingerprint256?.toUpperCase();
+      socket.end();
+      resolve(fingerprint);
+    });
+    socket.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
 export function createPinnedFetch(expectedFingerprint: string): typeof fetch {
   const expected = expectedFingerprint.toUpperCase();
   const pinned = (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
@@ -19,7 +45,7 @@ export function createPinnedFetch(expectedFingerprint: string): typeof fetch {
     const body = typeof init.body === "string" ? init.body : "";
     const port = Number(url.port || 443);
     return new Promise<Response>((resolve, reject) => {
-      const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port, servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname, rejectUnauthorized: false });
+      const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port, servername: serverName(url.hostname), rejectUnauthorized: false });
       const chunks: Buffer[] = [];
       let settled = false;
       const fail = (error: Error) => {

@@ -114,7 +114,9 @@ export class ToolRegistry {
       if (isWrite) audit({ tool: name, args: maskSecrets(record), decision: "refused", reason: refused.missing.join(","), outcome: "write_gate" });
       return this.failure(refused);
     }
-    const parsed = v.safeParse(this.inputSchema(tool), record);
+    // `instance` was checked by pickInstance; a one-cluster server does not list it, but accepts it.
+    const { instance: _checked, ...toParse } = record;
+    const parsed = v.safeParse(this.inputSchema(tool), toParse);
     if (!parsed.success) {
       const error = new InputError(`Invalid arguments for ${name}: ${formatIssues(parsed.issues, this.inputSchema(tool))}`, "Fix the named arguments; the tool's input schema lists every parameter and its format.");
       if (isWrite) audit({ tool: name, args: maskSecrets(record), decision: "refused", reason: "invalid_input", outcome: "invalid_input" });
