@@ -71,14 +71,17 @@ const NAMED_HASH_FORMATS: Record<string, [string, string, string]> = {
 
 const warnings: string[] = [];
 
-/** A schema without prose. Keys that name things (properties, sub-keys) are kept as is. */
-function stripSchema(schema: Json): Json {
+/**
+ * A schema without prose. Keys that name things (properties, sub-keys) are kept as is.
+ * `where` names the operation, for notes about indexed properties.
+ */
+function stripSchema(schema: Json, where: string): Json {
   if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return schema;
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(schema)) {
     if (PROSE.has(key)) continue;
     if (key === "default" && !defaultFitsType(value, schema.type)) continue;
-    out[key] = stripMember(key, value);
+    out[key] = stripMember(key, value, where);
   }
   return out;
 }
@@ -101,24 +104,39 @@ function defaultFitsType(value: Json, type: Json | undefined): boolean {
   }
 }
 
-function stripMember(key: string, value: Json): Json {
+function stripMember(key: string, value: Json, where: string): Json {
   if (value === null || typeof value !== "object") return value;
+  const strip = (v: Json) => stripSchema(v, where);
   switch (key) {
     case "properties":
-      return mapValues(value, stripSchema);
+      return stripProperties(value, where);
     case "format": // an object here is a property-string sub-schema: sub-key -> schema
-      return Array.isArray(value) ? value : mapValues(value, stripSchema);
+      return Array.isArray(value) ? value : mapValues(value, strip);
     case "items":
     case "additionalProperties":
     case "requires":
     case "extends":
     case "disallow":
-      return stripSchema(value);
+      return strip(value);
     case "oneOf":
-      return Array.isArray(value) ? value.map(stripSchema) : value;
+      return Array.isArray(value) ? value.map(strip) : value;
     default: // enum, links, default, instance-types: plain data
       return value;
   }
+}
+
+/** Property name -> schema, with the range of each indexed (`net[n]`) property added. */
+function stripProperties(properties: Json, where: string): Json {
+  if (properties === null || typeof properties !== "object" || Array.isArray(properties)) return properties;
+  const out: JsonObject = {};
+  for (const [name, schema] of Object.entries(properties)) {
+    const stripped = stripSchema(schema, where);
+    if (name.endsWith("[n]") && stripped !== null && typeof stripped === "object" && !Array.isArray(stripped)) {
+      (stripped as JsonObject).indexMax = indexMaxFor(name, schema as JsonObject, where);
+    }
+    out[name] = stripped;
+  }
+  return out;
 }
 
 function mapValues(value: Json, fn: (v: Json) => Json): Json {
@@ -156,20 +174,6 @@ function indexMaxFor(name: string, schema: JsonObject, where: string): number {
   return known;
 }
 
-function deriveParameters(parameters: Json, where: string): Json {
-  if (parameters === null || typeof parameters !== "object" || Array.isArray(parameters)) return parameters;
-  const stripped = stripSchema(parameters) as JsonObject;
-  const raw = parameters.properties;
-  if (raw && typeof raw === "object" && !Array.isArray(raw)) {
-    const props = stripped.properties as JsonObject;
-    for (const [name, schema] of Object.entries(raw)) {
-      if (!name.endsWith("[n]") || schema === null || typeof schema !== "object" || Array.isArray(schema)) continue;
-      (props[name] as JsonObject).indexMax = indexMaxFor(name, schema, where);
-    }
-  }
-  return stripped;
-}
-
 function walk(nodes: ApiNode[], visit: (node: ApiNode) => void): void {
   for (const node of nodes) {
     visit(node);
@@ -199,8 +203,9 @@ walk(tree, (node) => {
     rawOps.set(`${method} ${node.path}`, info);
     const op: JsonObject = {};
     for (const fact of OPERATION_FACTS) if (info[fact] !== undefined) op[fact] = info[fact];
-    op.parameters = deriveParameters(info.parameters ?? { additionalProperties: 0 }, `${method} ${node.path}`);
-    if (info.returns !== undefined) op.returns = stripSchema(info.returns);
+    const where = `${method} ${node.path}`;
+    op.parameters = stripSchema(info.parameters ?? { additionalProperties: 0 }, where);
+    if (info.returns !== undefined) op.returns = stripSchema(info.returns, where);
     (operations[node.path] ??= {})[method] = op;
     operationCount++;
     parameterCount += Object.keys((info.parameters as JsonObject | undefined)?.properties ?? {}).length;
@@ -212,7 +217,7 @@ for (const [name, [method, path, where]] of Object.entries(NAMED_HASH_FORMATS)) 
   const info = rawOps.get(`${method} ${path}`);
   const found = where.startsWith("returns:") ? pick(info?.returns, where.slice("returns:".length).split(".")) : pick(info?.parameters, ["properties", where, "format"]);
   if (found === undefined || found === null || typeof found !== "object" || Array.isArray(found)) throw new Error(`format ${name}: nothing at ${method} ${path} ${where}`);
-  formats[name] = mapValues(found, stripSchema);
+  formats[name] = mapValues(found, (v) => stripSchema(v, name));
 }
 
 const derived = sortKeys({
