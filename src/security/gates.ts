@@ -5,9 +5,8 @@ import { WriteGateError } from "../errors.ts";
 import { TIER_NAMES, type Tier } from "../tools/types.ts";
 
 export const GATE_DESCRIPTIONS = {
-  confirm: "Required for this write tool: set to true only when the user asked for this action. Without it the call is refused before anything is sent to Proxmox.",
-  destructive:
-    "Required for this destructive tool, together with confirm: true, and only honoured when the server was started with PROXMOX_ENABLE_DESTRUCTIVE=1. Set it only when the user explicitly asked to destroy or force this.",
+  confirm: "Must be true, and only when the user asked for this action; otherwise the call is refused before any request.",
+  destructive: "Must be true, only when the user explicitly asked for this destructive action; also needs confirm and a server started with PROXMOX_ENABLE_DESTRUCTIVE=1.",
 } as const;
 
 /** Returns the refusal for a call missing any of its tier's gates, or undefined when all are met. */

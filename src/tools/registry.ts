@@ -212,7 +212,7 @@ export class ToolRegistry {
           description: tool.description,
           inputSchema: jsonSchemaOnly(() => this.inputSchema(tool)),
           outputSchema: validatingSchema(tool.output),
-          annotations: { title: tool.title, ...tool.annotations },
+          annotations: { ...tool.annotations },
         },
         async (args: unknown, sdkCtx: SdkToolContext) => {
           const progressToken = sdkCtx.mcpReq._meta?.progressToken;
@@ -321,7 +321,27 @@ type JsonTarget = "draft-07" | "draft-2020-12" | "openapi-3.0";
 function convert(schema: v.GenericSchema, target: string, typeMode: "input" | "output"): Record<string, unknown> {
   // Conversion runs when a client first lists tools, not at start-up (cold start matters).
   // Checks JSON Schema cannot express (v.check) are still enforced by the registry.
-  return toJsonSchema(schema, { target: target as JsonTarget, typeMode, errorMode: "ignore" }) as Record<string, unknown>;
+  const json = toJsonSchema(schema, { target: target as JsonTarget, typeMode, errorMode: "ignore" }) as Record<string, unknown>;
+  delete json.$schema;
+  return compact(json) as Record<string, unknown>;
+}
+
+/**
+ * Every byte of tools/list is paid for in the model's context on every request, so the
+ * same schema is written shorter: anyOf of bare types becomes a type list
+ * ({"anyOf":[{"type":"string"},{"type":"null"}]} → {"type":["string","null"]}).
+ */
+function compact(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(compact);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = compact(value);
+  const anyOf = out.anyOf;
+  if (Array.isArray(anyOf) && anyOf.every((b) => b && typeof b === "object" && Object.keys(b).length === 1 && typeof (b as { type?: unknown }).type === "string")) {
+    delete out.anyOf;
+    out.type = anyOf.map((b) => (b as { type: string }).type);
+  }
+  return out;
 }
 
 /** Gives the SDK the JSON Schema to list, but leaves validation to the registry, whose messages say what would be right. */
