@@ -40,6 +40,18 @@ export interface PveClientOptions {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504, 595]);
+const LARGE_BODY = 512 * 1024;
+
+let collectionPending = false;
+/** One full collection soon after large answers are done with, not one per answer. */
+function scheduleCollection(): void {
+  if (collectionPending || typeof Bun === "undefined") return;
+  collectionPending = true;
+  setTimeout(() => {
+    collectionPending = false;
+    Bun.gc(true);
+  }, 50).unref?.();
+}
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
 
 export class PveClient {
@@ -130,6 +142,9 @@ export class PveClient {
     logger.debug(`${method} ${path} → ${response.status} in ${Math.round(performance.now() - started)} ms`);
 
     const body = parseJson(text);
+    // A big cluster's inventory is megabytes of JSON; JSC collects lazily, so without a
+    // nudge each such answer adds its garbage to the peak memory of a long-lived server.
+    if (text.length > LARGE_BODY) scheduleCollection();
     if (response.status < 200 || response.status >= 300) {
       const obj = isRecord(body) ? body : undefined;
       const message = typeof obj?.message === "string" ? obj.message : response.statusText || undefined;
