@@ -157,9 +157,13 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
   } else if (secretFile) {
     try {
       tokenSecret = readFileSync(secretFile, "utf8").trim();
-      if (!tokenSecret) problems.push(`PROXMOX_TOKEN_SECRET_FILE (${secretFile}) is empty`);
+      // Security: the value is not echoed; a secret pasted here by mistake must not be printed.
+      if (!tokenSecret) problems.push("PROXMOX_TOKEN_SECRET_FILE names an empty file");
+      else if (/\s/.test(tokenSecret)) problems.push("PROXMOX_TOKEN_SECRET_FILE holds more than one line or spaces; it must hold only the secret");
     } catch {
-      problems.push(`PROXMOX_TOKEN_SECRET_FILE (${secretFile}) cannot be read; give a readable file holding only the secret`);
+      // A path is shown to help; anything without a separator may be a pasted secret.
+      const shown = /[\\/]/.test(secretFile) ? ` (${secretFile})` : "";
+      problems.push(`PROXMOX_TOKEN_SECRET_FILE${shown} cannot be read; give the path of a readable file holding only the secret`);
     }
   } else if (!tokenSecret) {
     problems.push("PROXMOX_TOKEN_SECRET is required (the UUID shown once when the API token was created), or PROXMOX_TOKEN_SECRET_FILE naming a file that holds it");

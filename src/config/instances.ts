@@ -41,7 +41,8 @@ export function loadInstances(env: Record<string, string | undefined>): Instance
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    return { ok: false, problems: [`PROXMOX_CONFIG (${file}) cannot be read as JSON: ${error instanceof SyntaxError ? error.message : "file not readable"}`] };
+    // Security: the parser's message quotes the text around the error, which may be a secret.
+    return { ok: false, problems: [`PROXMOX_CONFIG (${file}) ${error instanceof SyntaxError ? "is not valid JSON" : "cannot be read"}; see README: Several clusters for the format`] };
   }
   const checked = v.safeParse(InstanceFile, parsed);
   if (!checked.success) {

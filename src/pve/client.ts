@@ -37,6 +37,11 @@ export interface PveClientOptions {
   logger: Logger;
   retry?: RetryPolicy;
   fetchImpl?: typeof fetch;
+  /**
+   * Masks secrets in what PVE answers, before any tool shortens a value: a secret cut in
+   * half by a 300-character clip would no longer be recognised by the final redaction.
+   */
+  redact?: (text: string) => string;
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504, 595]);
@@ -71,6 +76,20 @@ export class PveClient {
 
   get<T>(segments: PathSegments, params?: Params, opts?: RequestOptions): Promise<T> {
     return this.request<T>("GET", segments, params, opts).then((e) => e.data);
+  }
+
+  /** A GET whose answer must be a JSON object; `{"data": null}` or a list is a bad answer. */
+  async getObject<T extends object>(segments: PathSegments, params?: Params, opts?: RequestOptions): Promise<T> {
+    const data = await this.get<unknown>(segments, params, opts);
+    if (data === null || typeof data !== "object" || Array.isArray(data)) {
+      const path = buildPath(segments);
+      throw new PveError("bad_response", `GET ${path} answered without the object Proxmox always sends (got ${data === null ? "null" : Array.isArray(data) ? "a list" : typeof data}).`, "A proxy or a broken node may be answering; try again, and check the node with proxmox_status.", {
+        method: "GET",
+        path,
+        mayHaveReachedPve: false,
+      });
+    }
+    return data as T;
   }
 
   post<T>(segments: PathSegments, params?: Params, opts?: RequestOptions): Promise<T> {
@@ -136,6 +155,7 @@ export class PveClient {
     try {
       response = await this.fetchImpl(url, init);
       text = await response.text();
+      if (this.options.redact) text = this.options.redact(text);
     } catch (error) {
       throw this.transportError(method, path, error, opts.signal, timeout, timeoutMs);
     }
@@ -224,6 +244,9 @@ export function buildPath(segments: PathSegments): string {
           path: "-",
           mayHaveReachedPve: false,
         });
+      }
+      if (!text.isWellFormed()) {
+        throw new PveError("invalid_input", "Refusing a path segment with malformed Unicode (a lone surrogate).", undefined, { method: "-", path: "-", mayHaveReachedPve: false });
       }
       return `/${encodeURIComponent(text)}`;
     })

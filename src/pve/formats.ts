@@ -6,13 +6,14 @@ import * as v from "valibot";
 // Security: these regexes are the first line against path injection ("../", "%2e",
 // "pve1/qemu", NUL, newlines). Do not loosen them without the matching PVE source.
 export const NODE_RE = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
-export const STORAGE_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
-export const CONFIGID_RE = /^[a-z][a-z0-9_-]+$/i;
-export const TAG_RE = /^[a-z0-9_][a-z0-9_\-+.]*$/i;
+// Written without the i flag: JSON Schema patterns have no flags, so tools/list would lie.
+export const STORAGE_RE = /^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]$/;
+export const CONFIGID_RE = /^[a-zA-Z][a-zA-Z0-9_-]+$/;
+export const TAG_RE = /^[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*$/;
 export const UPID_RE =
   /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$/;
 // storage:content/name; the name part may hold '/' (e.g. backup/vzdump-…) but no '..' or controls.
-export const VOLID_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]:[^\s:\0]+$/i;
+export const VOLID_RE = /^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]:[^\s:\0]+$/;
 
 export const vmid = v.pipe(
   v.number("vmid must be a number (an integer from 100 to 999999999), not a string"),
@@ -39,6 +40,7 @@ export const storage = v.pipe(
 export const upid = v.pipe(
   v.string("upid must be a string"),
   v.maxLength(512, "upid is too long to be a PVE task id"),
+  v.regex(/^[\x21-\x7e]+$/, "upid must be printable ASCII, like every PVE task id"),
   v.regex(UPID_RE, "upid must be a PVE task id such as UPID:pve1:0000C346:165A0CE4:68D7279C:qmstart:100:root@pam: (with the trailing ':')"),
   v.description("Task id (UPID), as returned by a write or proxmox_recent_tasks."),
 );

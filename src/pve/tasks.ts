@@ -28,7 +28,7 @@ export function taskNode(upid: string): string {
 }
 
 export function getTaskStatus(pve: PveClient, upid: string, signal?: AbortSignal): Promise<TaskStatus> {
-  return pve.get<TaskStatus>(["nodes", taskNode(upid), "tasks", upid, "status"], {}, { signal });
+  return pve.getObject<TaskStatus>(["nodes", taskNode(upid), "tasks", upid, "status"], {}, { signal });
 }
 
 export async function getTaskLog(pve: PveClient, upid: string, start: number, limit: number, signal?: AbortSignal): Promise<{ lines: TaskLogLine[]; total: number }> {

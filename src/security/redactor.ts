@@ -19,11 +19,21 @@ export class Redactor {
   register(secret: string | undefined): void {
     // Very short strings would mask ordinary words; PVE token secrets are UUIDs.
     if (!secret || secret.length < 6) return;
-    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
+    // A lone surrogate cannot be URL-encoded; mask the well-formed text instead of throwing.
+    const wellFormed = secret.toWellFormed();
+    for (const form of new Set([secret, encodeURIComponent(wellFormed), JSON.stringify(secret).slice(1, -1)])) {
       if (!this.secrets.includes(form)) this.secrets.push(form);
     }
     // Longest first, so a secret that contains another is masked whole.
     this.secrets.sort((a, b) => b.length - a.length);
+  }
+
+  /** A redactor that also masks `extra`, for one call's own secrets (a guest password). */
+  withExtra(extra: readonly string[]): Redactor {
+    const child = new Redactor();
+    child.secrets = [...this.secrets];
+    for (const secret of extra) child.register(secret);
+    return child;
   }
 
   redact(text: string): string {

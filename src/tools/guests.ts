@@ -156,8 +156,8 @@ export const getResource = defineTool({
     const type = guest?.type ?? (args.type as f.GuestType);
     const base = ["nodes", node, type, args.vmid] as const;
     const [config, current] = await Promise.all([
-      ctx.pve.get<Record<string, unknown>>([...base, "config"], {}, { signal: ctx.signal }),
-      ctx.pve.get<Record<string, unknown>>([...base, "status", "current"], {}, { signal: ctx.signal }),
+      ctx.pve.getObject<Record<string, unknown>>([...base, "config"], {}, { signal: ctx.signal }),
+      ctx.pve.getObject<Record<string, unknown>>([...base, "status", "current"], {}, { signal: ctx.signal }),
     ]);
     const cfg = flattenConfig(config ?? {});
     const cur = current ?? {};

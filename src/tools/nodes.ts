@@ -58,7 +58,7 @@ export const nodeStatus = defineTool({
   async handler(args, ctx) {
     const opts = { signal: ctx.signal };
     const base = ["nodes", args.node] as const;
-    const status = await ctx.pve.get<NodeStatus>([...base, "status"], {}, opts);
+    const status = await ctx.pve.getObject<NodeStatus>([...base, "status"], {}, opts);
     // The extras are best effort: a token without Sys.Modify cannot see updates, for example.
     const unavailable: string[] = [];
     const optional = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {

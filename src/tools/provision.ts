@@ -33,8 +33,8 @@ async function pickNewVmid(ctx: ToolContext, wanted: number | undefined): Promis
     if (taken) throw new RefusedError(`vmid ${wanted} is already used by ${describeGuest(taken)}.`, "Leave vmid/newid out to take the next free id, or pick another.");
     return wanted;
   }
-  const next = Number(await ctx.pve.get<string | number>(["cluster", "nextid"], {}, { signal: ctx.signal }));
-  if (!Number.isInteger(next)) throw new RefusedError("Proxmox did not return a free vmid.");
+  const next = Number(await ctx.pve.get<string | number | null>(["cluster", "nextid"], {}, { signal: ctx.signal }));
+  if (!Number.isInteger(next) || next < 100 || next > 999_999_999) throw new RefusedError("Proxmox did not return a free vmid; nothing was created.", "Pass vmid (or newid) explicitly, or try again.");
   checkVmidPolicy(ctx, next, "next free id");
   return next;
 }

@@ -95,10 +95,6 @@ export class ToolRegistry {
     }
     const record = args as Record<string, unknown>;
     const isWrite = tool.tier > 1;
-    for (const [key, value] of Object.entries(record)) {
-      // Security: a guest password the model passes must not come back in an error or log.
-      if (SECRET_ARG.test(key) && typeof value === "string") redactor.register(value);
-    }
 
     let target: { instance: Instance; others: readonly Instance[] };
     try {
@@ -124,6 +120,12 @@ export class ToolRegistry {
     }
     const handlerArgs = { ...(parsed.output as Record<string, unknown>) };
     for (const key of SERVER_KEYS) delete handlerArgs[key];
+    // Security: a guest password the tool takes must not come back in this call's answer,
+    // error or log lines. Scoped to the call: it is not a reason to mask the word elsewhere.
+    const callSecrets = Object.entries(handlerArgs)
+      .filter(([key, value]) => SECRET_ARG.test(key) && typeof value === "string")
+      .map(([, value]) => value as string);
+    const scoped = callSecrets.length ? redactor.withExtra(callSecrets) : redactor;
 
     // A person confirms tier 3 (and tier 2 with PROXMOX_CONFIRM_WRITES=elicit) when the
     // client can ask: after every gate passed, right before the first write request.
@@ -149,9 +151,9 @@ export class ToolRegistry {
       }
       return {
         isError: false,
-        text: redactor.redact(result.text),
-        structured: redactor.redactDeep(result.data as Record<string, unknown>),
-        links: result.links?.map((l) => ({ uri: `proxmox://${instance.name}/${l.path}`, name: redactor.redact(l.name) })),
+        text: scoped.redact(result.text),
+        structured: scoped.redactDeep(result.data as Record<string, unknown>),
+        links: result.links?.map((l) => ({ uri: `proxmox://${instance.name}/${l.path}`, name: scoped.redact(l.name) })),
       };
     } catch (error) {
       if (error instanceof NeedsInput) return { isError: false, text: "", inputRequired: error.result };
@@ -165,7 +167,7 @@ export class ToolRegistry {
           outcome: error instanceof ProxmoxMcpError ? error.code : "internal",
         });
       }
-      return this.failure(error);
+      return this.failure(error, scoped);
     }
   }
 
@@ -187,13 +189,13 @@ export class ToolRegistry {
     throw new InputError(`This server manages several clusters (${names}); say which one with instance.`, `e.g. "instance": "${first.name}"`);
   }
 
-  private failure(error: unknown): CallOutcome {
-    const { log, redactor } = this.runtime;
+  private failure(error: unknown, redactor: Redactor = this.runtime.redactor): CallOutcome {
+    const { log } = this.runtime;
     if (!(error instanceof ProxmoxMcpError)) {
       // Unexpected: the stack goes to stderr (redacted); the model gets no internals.
-      log.error("tool failed unexpectedly", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      log.error("tool failed unexpectedly", { error: redactor.redact(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
     } else if (!(error instanceof WriteGateError)) {
-      log.debug(`tool error ${error.code}: ${error.message}`);
+      log.debug(`tool error ${error.code}: ${redactor.redact(error.message)}`);
     }
     return {
       isError: true,

@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { vmidAllowed, formatRanges } from "../config/ranges.ts";
 import { RefusedError } from "../errors.ts";
+import { PveError } from "../pve/errors.ts";
 import * as f from "../pve/formats.ts";
 import { findGuest, type Guest } from "../pve/resources.ts";
 import { type TaskOutcome, waitForTask } from "../pve/task-wait.ts";
@@ -78,6 +79,15 @@ export async function finishTask(
   vmid: number | null,
   wait: { wait: boolean; wait_timeout_s: number },
 ): Promise<{ text: string; data: TaskOutputData }> {
+  if (typeof upid !== "string" || !f.UPID_RE.test(upid)) {
+    // Security: the request was sent; saying "failed" could make a model repeat a create.
+    throw new PveError(
+      "bad_response",
+      `${what}: Proxmox accepted the request but answered without a task id (got ${JSON.stringify(upid)?.slice(0, 60)}). The action may have happened.`,
+      "Check with proxmox_recent_tasks (and the guest's state) before trying again.",
+      { method: "POST", path: "-", mayHaveReachedPve: true },
+    );
+  }
   const outcome: TaskOutcome = wait.wait ? await waitForTask(ctx, upid, wait.wait_timeout_s) : { state: "running", exitstatus: null, waited_s: 0, log_tail: [] };
   const data: TaskOutputData = { upid, node, vmid, ...outcome };
   const check = `Check it with proxmox_get_task_status {"upid": "${upid}"}.`;

@@ -333,7 +333,7 @@ describe("a hostile argument leaves no trace on later calls", () => {
   // instance, gate and schema checks, for any tool, and never forgotten. One refused call
   // such as proxmox_list_vms {"secret": "running"} makes the server mask "running" in every
   // later answer of every client, for the life of the process.
-  test.todo("a refused argument named like a credential does not mask words in later answers", async () => {
+  test("a refused argument named like a credential does not mask words in later answers", async () => {
     const { registry } = inProcessRegistry(sim());
     const before = await registry.call("proxmox_list_vms", {});
     expect(before.text).toContain("running");
@@ -347,7 +347,7 @@ describe("a hostile argument leaves no trace on later calls", () => {
   // The same bug, seen by a client: once "running" is masked, a write's structuredContent
   // state "running" becomes "[REDACTED]", fails the output schema, and the SDK answers
   // "Output validation error" although the guest was started (the audit line says allowed).
-  test.todo("after a read refused for an unknown 'password' argument, a write that started its task still reports it", async () => {
+  test("after a read refused for an unknown 'password' argument, a write that started its task still reports it", async () => {
     const s = sim();
     const stopped = [...s.state.guests.values()].find((g) => g.status === "stopped" && !g.template && g.node !== "pve3");
     if (!stopped) throw new Error("no stopped guest left in the simulated cluster");
@@ -369,7 +369,7 @@ describe("a lone surrogate (an unpaired UTF-16 half, valid in JSON) in an argume
   // character but ':', '/' and whitespace, so "…:root@pam\ud800:" is a valid UPID; buildPath
   // then calls encodeURIComponent, which throws URIError, and the call ends in an internal
   // error (stack on stderr) instead of an invalid_input refusal.
-  test.todo("in a UPID it is refused as invalid input, not an internal error", async () => {
+  test("in a UPID it is refused as invalid input, not an internal error", async () => {
     const { registry, requests } = inProcessRegistry(sim());
     const outcome = await registry.call("proxmox_get_task_status", { upid: "UPID:pve1:0000C346:165A0CE4:68D7279C:qmstart:100:root@pam\ud800:" });
     expect(outcome.code).toBe("invalid_input");
@@ -381,7 +381,7 @@ describe("a lone surrogate (an unpaired UTF-16 half, valid in JSON) in an argume
   // surrogate, so registry.call rejects. Over MCP the SDK answers with the bare exception text
   // ("String contained an illegal UTF-16 sequence."), and a write tool's attempt gets no audit
   // record although SECURITY.md promises one for every write attempt, allowed or refused.
-  test.todo("in a password argument it is refused by the registry with a reason, and the write attempt is audited", async () => {
+  test("in a password argument it is refused by the registry with a reason, and the write attempt is audited", async () => {
     const { registry, logs } = inProcessRegistry(sim());
     const outcome = await registry.call("proxmox_create_container", {
       node: "pve1",

@@ -310,7 +310,7 @@ describe("the secret in the cluster's own data", () => {
   // BUG (src/tools/guests.ts flattenConfig, src/tools/backups.ts NOTES_MAX, src/tools/snapshots.ts
   // description.slice): long text from PVE is shortened before the registry redacts it, so a
   // bare secret cut by the shortening is no longer recognised and its first part is shown.
-  test.todo("a bare secret in long notes is masked even where the answer shortens the notes", async () => {
+  test("a bare secret in long notes is masked even where the answer shortens the notes", async () => {
     const s = sim();
     const guest = s.state.guests.get(100);
     const snapshot = guest?.snapshots[0];
@@ -372,7 +372,7 @@ describe("start-up problems", () => {
   // BUG (src/config/env.ts loadConfig): "PROXMOX_TOKEN_SECRET_FILE (<value>) cannot be read"
   // echoes the value; a user who pastes the secret itself there sees it printed to stderr
   // (and into the agent's log), because only PROXMOX_TOKEN_SECRET is registered that early.
-  test.todo("the secret pasted into PROXMOX_TOKEN_SECRET_FILE by mistake is not echoed in the start-up error", async () => {
+  test("the secret pasted into PROXMOX_TOKEN_SECRET_FILE by mistake is not echoed in the start-up error", async () => {
     const env = envFor(sim(), { ...DEBUG, PROXMOX_TOKEN_SECRET_FILE: SECRET });
     delete env.PROXMOX_TOKEN_SECRET;
     const run = await runBinary([], env);
@@ -383,7 +383,7 @@ describe("start-up problems", () => {
   // BUG (src/config/instances.ts loadInstances): a PROXMOX_CONFIG that is not JSON is reported
   // with JSON.parse's message, which quotes the offending token: an unquoted secret
   // ("tokenSecret": abcd…) comes out as `Unexpected identifier "abcd1234"`.
-  test.todo("a PROXMOX_CONFIG that is not JSON is reported without quoting what it holds", async () => {
+  test("a PROXMOX_CONFIG that is not JSON is reported without quoting what it holds", async () => {
     const unquoted = "abc7e7aa-c0de-4bad-9f00-d15c105ed0ff";
     const dir = mkdtempSync(join(tmpdir(), "pmcp-config-"));
     const file = join(dir, "instances.json");

@@ -182,7 +182,7 @@ describe("{data: null} where Proxmox should have sent an object", () => {
   // src/tools/nodes.ts nodeStatus handler): the code reads fields of `data` without checking
   // it is an object, so the call ends in "Internal error in proxmox-mcp" instead of a clear
   // bad_response error like the client gives for an empty or truncated body.
-  test.todo("a null task status or node status is a bad_response error, not an internal error", async () => {
+  test("a null task status or node status is a bad_response error, not an internal error", async () => {
     const s = sim();
     const { registry } = inProcessRegistry(s);
     const upid = s.tasks.tasks.find((t) => t.node === "pve1")?.upid as string;
@@ -201,11 +201,14 @@ describe("{data: null} where Proxmox should have sent an object", () => {
   // BUG (src/pve/tasks.ts taskNode via finishTask in src/tools/writes.ts): a write whose answer
   // is {data: null} instead of a UPID crashes on upid.slice; the model reads "Internal error"
   // although the write was sent and may have happened.
-  test.todo("a write answered with {data: null} instead of a UPID says the write may have reached Proxmox", async () => {
+  test("a write answered with {data: null} instead of a UPID says the write may have reached Proxmox", async () => {
     const s = sim();
     const { registry } = inProcessRegistry(s);
+    // The soak above may have started any guest; pick one that is stopped now.
+    const stopped = [...s.state.guests.values()].find((g) => g.status === "stopped" && !g.template && s.state.node(g.node)?.online);
+    if (!stopped) throw new Error("the demo cluster should have a stopped guest on an online node");
     s.injectFault({ method: "POST", path: /\/status\/start$/, fault: { kind: "null-data" } });
-    const outcome = await registry.call("proxmox_start_resource", { vmid: 105, confirm: true });
+    const outcome = await registry.call("proxmox_start_resource", { vmid: stopped.vmid, confirm: true });
     expect(outcome.code).not.toBe("internal");
     expect(outcome.text).toMatch(/may have|check .*recent_tasks/i);
   });
@@ -214,7 +217,7 @@ describe("{data: null} where Proxmox should have sent an object", () => {
   // Number.isInteger, so {data: null} from GET /cluster/nextid makes proxmox_create_vm,
   // proxmox_create_container and proxmox_clone_resource POST vmid/newid 0 — a write request
   // the official schema rejects (400 "value does not look like a valid VM ID").
-  test.todo("{data: null} from /cluster/nextid refuses the create before any write request", async () => {
+  test("{data: null} from /cluster/nextid refuses the create before any write request", async () => {
     const s = sim();
     const { registry, requests } = inProcessRegistry(s);
     s.injectFault({ path: "/cluster/nextid", fault: { kind: "null-data" } });
