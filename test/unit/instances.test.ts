@@ -65,7 +65,9 @@ describe("several clusters from one server", () => {
     const dir = mkdtempSync(join(tmpdir(), "pmcp-inst-"));
     writeFileSync(join(dir, "bad.json"), "{ nope");
     const result = loadInstances({ PROXMOX_CONFIG: join(dir, "bad.json") });
-    expect(!result.ok && result.problems[0]).toContain("cannot be read as JSON");
+    expect(!result.ok && result.problems).toHaveLength(1);
+    expect(!result.ok && result.problems[0]).toContain("is not valid JSON");
+    expect(!result.ok && result.problems[0]).not.toContain("nope");
   });
 
   test("a write without an instance is refused with zero requests", async () => {
