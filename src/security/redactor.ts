@@ -11,9 +11,14 @@ const TOKEN_HEADER = /PVEAPIToken[= ]([^\s=;,"']+)=([^\s;,"'&]+)/gi;
 // A UUID-form secret right after a token name, e.g. in "root@pam!mcp=aaaaaaaa-bbbb-…".
 const TOKEN_UUID = /(![A-Za-z][A-Za-z0-9._-]*[=:]\s*)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
 const AUTH_HEADER = /(authorization["']?\s*[:=](?![\s"']*(?:\[REDACTED\]|PVEAPIToken))\s*["']?)[^"'\r\n,}]+/gi;
+// What each of the three patterns must contain, in characters JSON never escapes: text
+// without any of these cannot match them, raw or serialized. Nearly all text is such text.
+const MAY_MATCH_PATTERN = /pveapitoken|authorization|![A-Za-z][A-Za-z0-9._-]*[=:]/i;
 
 export class Redactor {
   private secrets: string[] = [];
+  /** The secrets as they appear inside a JSON string, for the whole-message check. */
+  private inJson: string[] = [];
 
   /** Registers a secret; its raw and URL-encoded forms are masked from now on. */
   register(secret: string | undefined): void {
@@ -26,12 +31,14 @@ export class Redactor {
     }
     // Longest first, so a secret that contains another is masked whole.
     this.secrets.sort((a, b) => b.length - a.length);
+    this.inJson = this.secrets.map((form) => JSON.stringify(form).slice(1, -1));
   }
 
   /** A redactor that also masks `extra`, for one call's own secrets (a guest password). */
   withExtra(extra: readonly string[]): Redactor {
     const child = new Redactor();
     child.secrets = [...this.secrets];
+    child.inJson = [...this.inJson];
     for (const secret of extra) child.register(secret);
     return child;
   }
@@ -41,14 +48,28 @@ export class Redactor {
     for (const secret of this.secrets) {
       if (out.includes(secret)) out = out.split(secret).join(MASK);
     }
+    if (!MAY_MATCH_PATTERN.test(out)) return out;
     return out
       .replace(TOKEN_HEADER, (_m, id: string) => `PVEAPIToken=${id}=${MASK}`)
       .replace(TOKEN_UUID, (_m, prefix: string) => `${prefix}${MASK}`)
       .replace(AUTH_HEADER, (_m, prefix: string) => `${prefix}${MASK}`);
   }
 
-  /** A redacted deep copy: the input is never mutated (it may be shared state). */
+  /**
+   * A redacted deep copy, or the value itself when nothing in it needs masking; the input
+   * is never mutated (it may be shared state).
+   */
   redactDeep<T>(value: T): T {
+    // JSON escapes each character on its own, so a string holding a secret serializes to
+    // text holding the secret's escaped form: one scan of the whole message rules out every
+    // string in it (tools/list, a 10,000-guest answer) instead of three regexes per string.
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch {
+      json = undefined; // cycles or BigInt: walk it
+    }
+    if (json !== undefined && !this.inJson.some((form) => json.includes(form)) && !MAY_MATCH_PATTERN.test(json)) return value;
     return this.walk(value, 0) as T;
   }
 

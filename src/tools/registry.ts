@@ -1,15 +1,19 @@
 // The one seam between tool data and the MCP SDK. Every call, from an MCP client or from
 // `proxmox-mcp call`, takes the same path: gate → parse → handler → redact → format.
 import { inputRequired, type McpServer } from "@modelcontextprotocol/server";
-import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { describeError, InputError, ProxmoxMcpError, RefusedError, WriteGateError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { buildPath, type Method, type PveClient } from "../pve/client.ts";
 import type { Audit } from "../security/audit.ts";
-import { checkGates, GATE_DESCRIPTIONS } from "../security/gates.ts";
+import { checkGates } from "../security/gates.ts";
 import type { Redactor } from "../security/redactor.ts";
+import { builtInSchemas } from "./built-in-schemas.ts" with { type: "macro" };
+import { convert, type JsonSchema, LISTED_TARGET, withServerParams } from "./json-schema.ts";
 import type { AnyTool, Instance, ObjectSchema, ProgressUpdate, ToolContext } from "./types.ts";
+
+// Converted when the binary is built: a literal in the compiled code, not a call at run time.
+const BUILT_IN_SCHEMAS = builtInSchemas();
 
 export interface Runtime {
   /** The clusters this server serves; one unless PROXMOX_CONFIG names several. */
@@ -58,6 +62,7 @@ export class ToolRegistry {
   readonly tools: readonly AnyTool[];
   private readonly byName: Map<string, AnyTool>;
   private readonly inputs = new Map<string, ObjectSchema>();
+  private readonly listed = new Map<string, JsonSchema>();
 
   constructor(
     allTools: readonly AnyTool[],
@@ -81,6 +86,22 @@ export class ToolRegistry {
       this.inputs.set(tool.name, schema);
     }
     return schema;
+  }
+
+  /**
+   * A tool's schema as tools/list shows it. A one-cluster server sends what the build
+   * converted (built-in-schemas.ts); with several clusters the `instance` enum is only
+   * known now, so it converts once and keeps the result.
+   */
+  listedSchema(tool: AnyTool, part: "input" | "output", target: string = LISTED_TARGET): JsonSchema {
+    const key = `${tool.name} ${part} ${target}`;
+    let json = this.listed.get(key);
+    if (!json) {
+      const builtIn = target === LISTED_TARGET && this.runtime.instances.length === 1 ? BUILT_IN_SCHEMAS[tool.name]?.[part] : undefined;
+      json = builtIn ?? convert(part === "input" ? this.inputSchema(tool) : tool.output, target, part);
+      this.listed.set(key, json);
+    }
+    return json;
   }
 
   async call(name: string, rawArgs: unknown, options: CallOptions = {}): Promise<CallOutcome> {
@@ -212,8 +233,8 @@ export class ToolRegistry {
         {
           title: tool.title,
           description: tool.description,
-          inputSchema: jsonSchemaOnly(() => this.inputSchema(tool)),
-          outputSchema: validatingSchema(tool.output),
+          inputSchema: jsonSchemaOnly((part, target) => this.listedSchema(tool, part, target)),
+          outputSchema: validatingSchema(tool.output, (part, target) => this.listedSchema(tool, part, target)),
           annotations: { ...tool.annotations },
         },
         async (args: unknown, sdkCtx: SdkToolContext) => {
@@ -254,7 +275,6 @@ interface SdkToolContext {
   };
 }
 
-/** The tool's own schema plus what the server adds: the cluster to act on and the tier's gates. */
 /** Routes the first non-GET request through a confirmation; reads pass straight through. */
 function confirmingClient(pve: PveClient, confirm: (method: Method, path: string) => Promise<void>): PveClient {
   let confirmed = false;
@@ -303,73 +323,26 @@ async function elicitConfirmation(ctx: SdkToolContext, question: string): Promis
   );
 }
 
-function withServerParams(tool: AnyTool, instanceNames: readonly string[]): ObjectSchema {
-  const extra: Record<string, v.GenericSchema> = {};
-  if (instanceNames.length > 1) {
-    extra.instance = v.optional(
-      v.pipe(
-        v.picklist(instanceNames, `instance must be one of ${instanceNames.join(", ")}`),
-        v.description(tool.spansInstances ? "Cluster to ask; omit for all of them." : `Cluster to act on (${tool.tier > 1 ? "required for writes" : "required"} with several).`),
-      ),
-    );
-  }
-  if (tool.tier > 1) extra.confirm = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.confirm));
-  if (tool.tier === 3) extra.destructive = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.destructive));
-  return Object.keys(extra).length ? v.strictObject({ ...tool.input.entries, ...extra }) : tool.input;
-}
-
-type JsonTarget = "draft-07" | "draft-2020-12" | "openapi-3.0";
-
-function convert(schema: v.GenericSchema, target: string, typeMode: "input" | "output"): Record<string, unknown> {
-  // Conversion runs when a client first lists tools, not at start-up (cold start matters).
-  // Checks JSON Schema cannot express (v.check) are still enforced by the registry.
-  const json = toJsonSchema(schema, { target: target as JsonTarget, typeMode, errorMode: "ignore" }) as Record<string, unknown>;
-  delete json.$schema;
-  return compact(json) as Record<string, unknown>;
-}
-
-/**
- * Every byte of tools/list is paid for in the model's context on every request, so the
- * same schema is written shorter: anyOf of bare types becomes a type list
- * ({"anyOf":[{"type":"string"},{"type":"null"}]} → {"type":["string","null"]}).
- */
-function compact(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(compact);
-  if (node === null || typeof node !== "object") return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) out[key] = compact(value);
-  const anyOf = out.anyOf;
-  if (Array.isArray(anyOf) && anyOf.every((b) => b && typeof b === "object" && Object.keys(b).length === 1 && typeof (b as { type?: unknown }).type === "string")) {
-    delete out.anyOf;
-    out.type = anyOf.map((b) => (b as { type: string }).type);
-  }
-  return out;
-}
+type Listed = (part: "input" | "output", target: string) => JsonSchema;
 
 /** Gives the SDK the JSON Schema to list, but leaves validation to the registry, whose messages say what would be right. */
-function jsonSchemaOnly(schema: () => v.GenericSchema) {
+function jsonSchemaOnly(listed: Listed) {
   return {
     "~standard": {
       version: 1 as const,
       vendor: "proxmox-mcp",
       validate: (value: unknown) => ({ value }),
-      jsonSchema: {
-        input: (options: { target: string }) => convert(schema(), options.target, "input"),
-        output: (options: { target: string }) => convert(schema(), options.target, "output"),
-      },
+      jsonSchema: { input: (options: { target: string }) => listed("input", options.target), output: (options: { target: string }) => listed("input", options.target) },
     },
   };
 }
 
 /** Output schemas are validated for real: structuredContent must match what tools/list promises. */
-function validatingSchema(schema: v.GenericSchema) {
+function validatingSchema(schema: v.GenericSchema, listed: Listed) {
   return {
     "~standard": {
       ...schema["~standard"],
-      jsonSchema: {
-        input: (options: { target: string }) => convert(schema, options.target, "input"),
-        output: (options: { target: string }) => convert(schema, options.target, "output"),
-      },
+      jsonSchema: { input: (options: { target: string }) => listed("output", options.target), output: (options: { target: string }) => listed("output", options.target) },
     },
   };
 }

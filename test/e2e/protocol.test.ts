@@ -1,6 +1,7 @@
 // The compiled binary speaks MCP to clients of both protocol eras, over stdio only.
 import { describe, expect, test } from "bun:test";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
+import { listedSchemas } from "../../src/tools/json-schema.ts";
 import { BINARY, callTool, connectMcp, envFor } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
 
@@ -43,6 +44,20 @@ describe("MCP protocol", () => {
         }
         expect(tool.inputSchema.type).toBe("object");
         expect(tool.outputSchema?.type).toBe("object");
+      }
+    } finally {
+      await session.close();
+    }
+  });
+
+  test("the schemas the binary lists (converted when it was built) are the tools' schemas converted now", async () => {
+    const session = await connectMcp(envFor(sim()));
+    try {
+      const { tools } = await session.client.listTools();
+      for (const tool of ALL_TOOLS) {
+        const listed = tools.find((t) => t.name === tool.name);
+        const fresh = listedSchemas(tool);
+        expect({ name: tool.name, input: listed?.inputSchema, output: listed?.outputSchema }).toEqual({ name: tool.name, input: fresh.input as never, output: fresh.output as never });
       }
     } finally {
       await session.close();

@@ -104,4 +104,12 @@ describe("several clusters from one server", () => {
     const { registry } = twoClusters();
     for (const tool of registry.tools) expect((registry.inputSchema(tool).entries as Record<string, unknown>).instance).toBeDefined();
   });
+
+  test("tools/list shows instance as a choice of the configured names, not the one-cluster schema built into the binary", () => {
+    const { registry } = twoClusters();
+    for (const tool of registry.tools) {
+      const properties = registry.listedSchema(tool, "input").properties as Record<string, { enum?: string[] }>;
+      expect(properties.instance?.enum).toEqual(registry.instanceNames);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Redactor } from "../../src/security/redactor.ts";
+import { prng } from "../../src/sim/cluster.ts";
 
 const SECRET = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 
@@ -46,5 +47,36 @@ describe("the redactor", () => {
     const r = new Redactor();
     r.register("ab");
     expect(r.redact("about")).toBe("about");
+  });
+
+  test("a message with nothing to mask is passed on as it is, without a copy", () => {
+    const message = { jsonrpc: "2.0", id: 2, result: { tools: [{ name: "proxmox_status", description: "Cluster overview.", inputSchema: { type: "object" } }] } };
+    expect(redactor().redactDeep(message)).toBe(message);
+  });
+
+  test("a secret deep in a message is masked in a copy, and the message is left as it was", () => {
+    const message = { result: { content: [{ type: "text", text: `PVE said: ${SECRET}` }] } };
+    const out = redactor().redactDeep(message);
+    expect(JSON.stringify(out)).not.toContain(SECRET);
+    expect(message.result.content[0]?.text).toContain(SECRET);
+  });
+
+  test("the whole-message check agrees with masking string by string, for generated messages", () => {
+    // Fragments chosen to defeat a check on serialized JSON: characters JSON escapes,
+    // secrets holding them, and the words the header patterns look for.
+    const tricky = 'a"b\\c\nd\u0001e';
+    const r = new Redactor();
+    r.register(SECRET);
+    r.register(tricky);
+    const parts = [SECRET, tricky, "PVEAPIToken=", "root@pam!mcp=", "Authorization: x", "authorization", "\n", '"', "\\", "\u2028", "\ud800", "plain", " ", "=", "!", "é", "11111111-2222-3333-4444-555555555555"];
+    const random = prng(20261125);
+    const pick = () => parts[Math.floor(random() * parts.length)] ?? "";
+    const text = () => Array.from({ length: 1 + Math.floor(random() * 4) }, pick).join("");
+    const stringByString = (value: unknown): unknown =>
+      typeof value === "string" ? r.redact(value) : Array.isArray(value) ? value.map(stringByString) : value && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [r.redact(k), stringByString(v)])) : value;
+    for (let i = 0; i < 2000; i++) {
+      const message = { id: i, result: { [text()]: [text(), { note: text(), n: 1 }], text: text() } };
+      expect(r.redactDeep(message)).toEqual(stringByString(message) as typeof message);
+    }
   });
 });

@@ -1,0 +1,60 @@
+// How a tool's valibot schemas become the JSON Schema that tools/list shows. Kept apart
+// from the registry so the build can run it (listed-schemas.ts) without the registry.
+import { toJsonSchema } from "@valibot/to-json-schema";
+import * as v from "valibot";
+import { GATE_DESCRIPTIONS } from "../security/gates.ts";
+import type { AnyTool, ObjectSchema } from "./types.ts";
+
+/** The draft the MCP SDK asks every schema for. */
+export const LISTED_TARGET = "draft-2020-12";
+
+export type JsonSchema = Record<string, unknown>;
+
+/** The tool's own schema plus what the server adds: the cluster to act on and the tier's gates. */
+export function withServerParams(tool: AnyTool, instanceNames: readonly string[]): ObjectSchema {
+  const extra: Record<string, v.GenericSchema> = {};
+  if (instanceNames.length > 1) {
+    extra.instance = v.optional(
+      v.pipe(
+        v.picklist(instanceNames, `instance must be one of ${instanceNames.join(", ")}`),
+        v.description(tool.spansInstances ? "Cluster to ask; omit for all of them." : `Cluster to act on (${tool.tier > 1 ? "required for writes" : "required"} with several).`),
+      ),
+    );
+  }
+  if (tool.tier > 1) extra.confirm = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.confirm));
+  if (tool.tier === 3) extra.destructive = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.destructive));
+  return Object.keys(extra).length ? v.strictObject({ ...tool.input.entries, ...extra }) : tool.input;
+}
+
+type JsonTarget = "draft-07" | "draft-2020-12" | "openapi-3.0";
+
+export function convert(schema: v.GenericSchema, target: string, typeMode: "input" | "output"): JsonSchema {
+  // Checks JSON Schema cannot express (v.check) are still enforced by the registry.
+  const json = toJsonSchema(schema, { target: target as JsonTarget, typeMode, errorMode: "ignore" }) as JsonSchema;
+  delete json.$schema;
+  return compact(json) as JsonSchema;
+}
+
+/** What tools/list shows for one tool on a one-cluster server. */
+export function listedSchemas(tool: AnyTool): { input: JsonSchema; output: JsonSchema } {
+  return { input: convert(withServerParams(tool, []), LISTED_TARGET, "input"), output: convert(tool.output, LISTED_TARGET, "output") };
+}
+
+/**
+ * Every byte of tools/list is paid for in the model's context on every request, so the
+ * same schema is written shorter: anyOf of bare types becomes a type list
+ * ({"anyOf":[{"type":"string"},{"type":"null"}]} → {"type":["string","null"]}).
+ */
+function compact(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(compact);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = compact(value);
+  const anyOf = out.anyOf;
+  if (Array.isArray(anyOf) && anyOf.every((b) => b && typeof b === "object" && Object.keys(b).length === 1 && typeof (b as { type?: unknown }).type === "string")) {
+    delete out.anyOf;
+    out.type = anyOf.map((b) => (b as { type: string }).type);
+  }
+  return out;
+}
+
