@@ -52,10 +52,10 @@ let collectionPending = false;
 function scheduleCollection(): void {
   if (collectionPending || typeof Bun === "undefined") return;
   collectionPending = true;
-  setTimeout(() => {
+  setImmediate(() => {
     collectionPending = false;
     Bun.gc(true);
-  }, 50).unref?.();
+  });
 }
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
 
