@@ -8,6 +8,7 @@ import { Redactor } from "./security/redactor.ts";
 import { createMcpServer, createRegistry, createRuntime, RedactingTransport } from "./server.ts";
 import { ALL_TOOLS } from "./tools/index.ts";
 import { TIER_NAMES } from "./tools/types.ts";
+import { endStartupSoon } from "./startup.ts";
 import { VERSION } from "./version.ts";
 
 const USAGE = `proxmox-mcp ${VERSION} — MCP server for Proxmox VE
@@ -194,6 +195,7 @@ function listTools(json: boolean, readOnly: boolean, out: (text: string) => void
 }
 
 async function serveHttp(spec: string, env: Record<string, string | undefined>, registry: ReturnType<typeof createRegistry>, redactor: Redactor, log: Logger, stop: () => Promise<void>): Promise<number> {
+  endStartupSoon();
   const { parseListen, startHttpServer, httpToken } = await import("./http.ts");
   const listen = parseListen(spec);
   if ("problem" in listen) {
@@ -220,6 +222,7 @@ async function serveHttp(spec: string, env: Record<string, string | undefined>, 
 }
 
 async function serveStdio(registry: ReturnType<typeof createRegistry>, redactor: Redactor, log: Logger, stop: () => Promise<void>): Promise<number> {
+  endStartupSoon();
   const { serveStdio: serve, StdioServerTransport } = await import("@modelcontextprotocol/server/stdio");
   return new Promise<number>((resolve) => {
     // The client closing stdin ends the session: stop the demo simulator and exit cleanly.

@@ -7,6 +7,7 @@ import type { Logger } from "../log.ts";
 import { buildPath, type Method, type PveClient } from "../pve/client.ts";
 import type { Audit } from "../security/audit.ts";
 import { checkGates } from "../security/gates.ts";
+import { endStartup } from "../startup.ts";
 import type { Redactor } from "../security/redactor.ts";
 import { builtInSchemas } from "./built-in-schemas.ts" with { type: "macro" };
 import { convert, type JsonSchema, LISTED_TARGET, withServerParams } from "./json-schema.ts";
@@ -105,6 +106,7 @@ export class ToolRegistry {
   }
 
   async call(name: string, rawArgs: unknown, options: CallOptions = {}): Promise<CallOutcome> {
+    endStartup();
     const { log, redactor, audit } = this.runtime;
     const tool = this.byName.get(name);
     if (!tool) {
