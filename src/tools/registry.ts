@@ -14,7 +14,8 @@ import { convert, type JsonSchema, LISTED_TARGET, withServerParams } from "./jso
 import type { AnyTool, Instance, ObjectSchema, ProgressUpdate, ToolContext } from "./types.ts";
 
 // Converted when the binary is built: a literal in the compiled code, not a call at run time.
-const BUILT_IN_SCHEMAS = builtInSchemas();
+// Frozen, which also keeps the minifier from inlining the literal (rebuilt per use) where it is read.
+const BUILT_IN_SCHEMAS = Object.freeze(builtInSchemas());
 
 export interface Runtime {
   /** The clusters this server serves; one unless PROXMOX_CONFIG names several. */
