@@ -8,6 +8,7 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import type { Config } from "../../src/config/env.ts";
 import { createLogger } from "../../src/log.ts";
 import { PveClient } from "../../src/pve/client.ts";
+import { prng } from "../../src/sim/cluster.ts";
 import type { Simulator } from "../../src/sim/index.ts";
 import { createAudit } from "../../src/security/audit.ts";
 import { Redactor } from "../../src/security/redactor.ts";
@@ -20,22 +21,10 @@ import { testConfig } from "../helpers/runtime.ts";
 // ---------------------------------------------------------------------------------------
 // Seeded randomness
 
-/** mulberry32: tiny, fast, and the same sequence for the same seed on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class Rng {
   private readonly next: () => number;
   constructor(readonly seed: number) {
-    this.next = mulberry32(seed);
+    this.next = prng(seed); // mulberry32, as the simulator uses
   }
   float(): number {
     return this.next();
