@@ -8,22 +8,22 @@ class ProxmoxMcp < Formula
   on_macos do
     on_intel do
       url "https://github.com/proxmox-mcp/proxmox-mcp/releases/download/v0.1.0/proxmox-mcp-0.1.0-darwin-x64.tar.gz"
-      sha256 "37163b270760149c14c5f10c7aa02f1d35246b9ab82f66363f544beeb870b06d"
+      sha256 "6a9493ef9f82587a1d2a6620e82676cc00a6b3289ab47d51b171a698cf1542d1"
     end
     on_arm do
       url "https://github.com/proxmox-mcp/proxmox-mcp/releases/download/v0.1.0/proxmox-mcp-0.1.0-darwin-arm64.tar.gz"
-      sha256 "15d9d61f7811e295ac6051d6fa01b97ad6a36821ebf9e0f769df52a4f5e4ed7b"
+      sha256 "4c7113e12e27932fd337ee75b9a4e8f7988e3f75ce4c2e51a2c17356f2f03131"
     end
   end
 
   on_linux do
     on_intel do
       url "https://github.com/proxmox-mcp/proxmox-mcp/releases/download/v0.1.0/proxmox-mcp-0.1.0-linux-x64.tar.gz"
-      sha256 "513855d2f8fd1c308826c2c14e6e659343bb82452a71bd234bd227e0c897a08a"
+      sha256 "24bf75ba1377af1202afda3c1eeafc0be7813eb4742b92d283a0ec8ec65b177f"
     end
     on_arm do
       url "https://github.com/proxmox-mcp/proxmox-mcp/releases/download/v0.1.0/proxmox-mcp-0.1.0-linux-arm64.tar.gz"
-      sha256 "5e71b49f2f36401699ef83272f35b1a58b29f6e744fa33170077daf00affcfbe"
+      sha256 "dde9d65998e25cdabc911ef489815786e2d9ff628dd0e5b236101626605ae356"
     end
   end
 
