@@ -1,12 +1,14 @@
 // Resources, prompts, human confirmation and several clusters, through the compiled binary.
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { BINARY, callTool, envFor, pveGet, withSession } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
+import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
+
+afterAll(removeScratchDirs);
 
 const sim = useSimulator();
 
@@ -103,7 +105,7 @@ describe("a person confirms destructive writes when the client can ask", () => {
 
 describe("several clusters", () => {
   test("status summarises every instance and a write without instance is refused", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pmcp-multi-"));
+    const dir = scratchDir("multi");
     const file = join(dir, "clusters.json");
     writeFileSync(file, JSON.stringify({ instances: { lab: { url: sim().url, tokenId: sim().tokenId, tokenSecret: sim().tokenSecret }, gone: { url: "http://127.0.0.1:9", tokenId: "root@pam!xx", tokenSecret: "12345678-aaaa" } } }));
     await withSession({ PATH: process.env.PATH ?? "", PROXMOX_CONFIG: file, PROXMOX_TIMEOUT_MS: "2000" }, async (s) => {

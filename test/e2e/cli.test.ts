@@ -1,12 +1,14 @@
 // The binary as a person uses it: flags, commands, start-up errors, and what it refuses to read.
-import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { envFor, runBinary } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
+import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
+
+afterAll(removeScratchDirs);
 
 const sim = useSimulator();
 const PATH_ONLY = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
@@ -103,7 +105,7 @@ describe("start-up configuration errors", () => {
 
 describe("the binary ignores files in the folder it starts in", () => {
   test("a .env enabling destructive tools in the working directory has no effect", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pmcp-dotenv-"));
+    const dir = scratchDir("dotenv");
     writeFileSync(join(dir, ".env"), "PROXMOX_ENABLE_DESTRUCTIVE=1\nPROXMOX_READ_ONLY=0\n");
     const run = await runBinary(["call", "proxmox_force_stop_resource", '{"vmid": 100, "confirm": true, "destructive": true}'], envFor(sim()), dir);
     expect(run.code).toBe(1);
@@ -112,7 +114,7 @@ describe("the binary ignores files in the folder it starts in", () => {
   });
 
   test("a .env supplying the whole configuration is not read either", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pmcp-dotenv-"));
+    const dir = scratchDir("dotenv");
     writeFileSync(join(dir, ".env"), `PROXMOX_URL=${sim().url}\nPROXMOX_TOKEN_ID=root@pam!mcp\nPROXMOX_TOKEN_SECRET=${SECRET}\n`);
     const run = await runBinary(["call", "proxmox_status"], PATH_ONLY, dir);
     expect(run.code).toBe(2);
@@ -120,7 +122,7 @@ describe("the binary ignores files in the folder it starts in", () => {
   });
 
   test("a bunfig.toml preloading a script in the working directory is not run", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pmcp-bunfig-"));
+    const dir = scratchDir("bunfig");
     const marker = join(dir, "preloaded");
     writeFileSync(join(dir, "evil.ts"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x");`);
     writeFileSync(join(dir, "bunfig.toml"), 'preload = ["./evil.ts"]\n');

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { envFor, runBinary } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
 import { startTlsFront, type TlsFront } from "../helpers/tls.ts";
+import { removeScratchDirs } from "../helpers/tmp.ts";
+
+afterAll(removeScratchDirs);
 
 const sim = useSimulator();
 let front: TlsFront;

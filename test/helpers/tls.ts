@@ -1,7 +1,6 @@
 // A real HTTPS listener in front of the simulator, with a certificate the test makes.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { scratchDir } from "./tmp.ts";
 
 export interface TlsFront {
   url: string;
@@ -12,7 +11,7 @@ export interface TlsFront {
 
 /** A CA and a server certificate signed by it (as PVE's pve-root-ca signs each node's). */
 export async function makeCertificates(): Promise<{ dir: string; caFile: string; certFile: string; keyFile: string; fingerprint: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "pmcp-tls-"));
+  const dir = scratchDir("tls");
   const run = async (...args: string[]) => {
     const proc = Bun.spawn(["openssl", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);

@@ -4,14 +4,16 @@
 // JSON-RPC byte), on stderr, or in a tool result. Every run uses the compiled binary with
 // PROXMOX_LOG_LEVEL=debug. A test also checks the planted value really passed through
 // the server (it shows up masked), so none passes because the secret never got there.
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Simulator } from "../../src/sim/index.ts";
 import { envFor, runBinary } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
 import { findSecret, rawCall, SECRET, spawnRaw, TOKEN_ID } from "./support.ts";
+import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
+
+afterAll(removeScratchDirs);
 
 const sim = useSimulator({ taskDurationMs: 200, tokenSecret: SECRET });
 const DEBUG = { PROXMOX_LOG_LEVEL: "debug" };
@@ -49,7 +51,7 @@ function expectNoSecret(run: { stdout: string; stderr: string }): void {
 }
 
 function secretFile(content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "pmcp-secret-"));
+  const dir = scratchDir("secret");
   const file = join(dir, "secret");
   writeFileSync(file, content, { mode: 0o600 });
   return file;
@@ -385,7 +387,7 @@ describe("start-up problems", () => {
   // ("tokenSecret": abcd…) comes out as `Unexpected identifier "abcd1234"`.
   test("a PROXMOX_CONFIG that is not JSON is reported without quoting what it holds", async () => {
     const unquoted = "abc7e7aa-c0de-4bad-9f00-d15c105ed0ff";
-    const dir = mkdtempSync(join(tmpdir(), "pmcp-config-"));
+    const dir = scratchDir("config");
     const file = join(dir, "instances.json");
     writeFileSync(file, `{"instances": {"home": {"url": "${sim().url}", "tokenId": "${TOKEN_ID}", "tokenSecret": ${unquoted}}}}`);
     const run = await runBinary([], { PATH: process.env.PATH ?? "/usr/bin:/bin", PROXMOX_CONFIG: file, ...DEBUG });

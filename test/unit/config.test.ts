@@ -1,8 +1,10 @@
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatConfigProblems, isTruthy, loadConfig, normaliseUrl } from "../../src/config/env.ts";
+import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
+
+afterAll(removeScratchDirs);
 
 const SECRET = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const valid = { PROXMOX_URL: "https://pve.example.local:8006", PROXMOX_TOKEN_ID: "root@pam!mcp", PROXMOX_TOKEN_SECRET: SECRET };
@@ -68,7 +70,7 @@ describe("configuration from the environment", () => {
   });
 
   test("the secret can come from a file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pmcp-"));
+    const dir = scratchDir("test");
     writeFileSync(join(dir, "secret"), `${SECRET}\n`);
     const result = loadConfig({ ...valid, PROXMOX_TOKEN_SECRET: undefined, PROXMOX_TOKEN_SECRET_FILE: join(dir, "secret") });
     expect(result.ok && result.config.tokenSecret).toBe(SECRET);

@@ -1,6 +1,5 @@
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadInstances } from "../../src/config/instances.ts";
 import { createLogger } from "../../src/log.ts";
@@ -10,9 +9,12 @@ import { Redactor } from "../../src/security/redactor.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { ToolRegistry } from "../../src/tools/registry.ts";
 import { testConfig } from "../helpers/runtime.ts";
+import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
+
+afterAll(removeScratchDirs);
 
 function configFile(content: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "pmcp-inst-"));
+  const dir = scratchDir("inst");
   const file = join(dir, "instances.json");
   writeFileSync(file, JSON.stringify(content));
   return file;
@@ -62,7 +64,7 @@ describe("several clusters from one server", () => {
   });
 
   test("a file that is not JSON is one clear problem", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pmcp-inst-"));
+    const dir = scratchDir("inst");
     writeFileSync(join(dir, "bad.json"), "{ nope");
     const result = loadInstances({ PROXMOX_CONFIG: join(dir, "bad.json") });
     expect(!result.ok && result.problems).toHaveLength(1);
