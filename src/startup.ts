@@ -9,7 +9,8 @@ let starting = typeof Bun !== "undefined";
 export function endStartup(): void {
   if (!starting) return;
   starting = false;
-  Bun.unsafe.setJITPolicy(1);
+  // Optional: older Bun releases have no JIT policy (and build binaries without one).
+  Bun.unsafe.setJITPolicy?.(1);
 }
 
 export function endStartupSoon(): void {
