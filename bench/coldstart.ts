@@ -30,7 +30,7 @@ export interface ColdStartResult {
   /** median(ours) / median(floor), SDK client, spawn → tools/list answered. */
   ratio: number;
   rawRatio: number;
-  /** The 2026-07-28 era through the SDK client (server/discover instead of initialize), ours only. */
+  /** The 2026-07-28 era through the SDK client (server/discover instead of initialize). */
   modernToolsList?: Summary;
   /** The same for the floor: most of the 2026-07-28 era's extra time is the SDK's. */
   modernFloorToolsList?: Summary;

@@ -1,5 +1,5 @@
 // How a tool's valibot schemas become the JSON Schema that tools/list shows. Kept apart
-// from the registry so the build can run it (listed-schemas.ts) without the registry.
+// from the registry so the build can run it (built-in-schemas.ts, a macro) on its own.
 import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { GATE_DESCRIPTIONS } from "../security/gates.ts";
@@ -57,4 +57,3 @@ function compact(node: unknown): unknown {
   }
   return out;
 }
-
