@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileBinary } from "../scripts/compile.ts";
+import { rawRun } from "./coldstart.ts";
+import { summarize } from "./lib.ts";
 
 const RUNS = Number(process.argv[2] ?? 40);
 const WARMUP = 3;
@@ -36,45 +38,6 @@ async function timeVersion(binary: string): Promise<number> {
   return elapsed;
 }
 
-async function timeSession(binary: string): Promise<{ initialize: number; toolsList: number }> {
-  const started = performance.now();
-  const proc = Bun.spawn([binary], { stdin: "pipe", stdout: "pipe", stderr: "ignore", env: ENV });
-  const reader = proc.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const waitFor = async (id: number): Promise<number> => {
-    for (;;) {
-      let newline = buffer.indexOf("\n");
-      while (newline !== -1) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line.trim() && (JSON.parse(line) as { id?: number }).id === id) return performance.now() - started;
-        newline = buffer.indexOf("\n");
-      }
-      const chunk = await reader.read();
-      if (chunk.done) throw new Error(`${binary} closed stdout before answering request ${id}`);
-      buffer += decoder.decode(chunk.value, { stream: true });
-    }
-  };
-  const send = (message: object) => proc.stdin.write(`${JSON.stringify(message)}\n`);
-  send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
-  await proc.stdin.flush();
-  const initialize = await waitFor(1);
-  send({ jsonrpc: "2.0", method: "notifications/initialized" });
-  send({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
-  await proc.stdin.flush();
-  const toolsList = await waitFor(2);
-  await proc.stdin.end();
-  await proc.exited;
-  return { initialize, toolsList };
-}
-
-function stats(samples: number[]): { median: number; mean: number; p90: number; min: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { median: at(0.5), mean: samples.reduce((a, b) => a + b, 0) / samples.length, p90: at(0.9), min: sorted[0] ?? Number.NaN };
-}
-
 try {
   for (const v of variants) await compileBinary({ outfile: v.path, bytecode: v.bytecode, minify: true });
   const results = new Map<string, { version: number[]; initialize: number[]; toolsList: number[] }>();
@@ -82,7 +45,7 @@ try {
   for (let run = 0; run < RUNS + WARMUP; run++) {
     for (const v of run % 2 === 0 ? variants : [...variants].reverse()) {
       const version = await timeVersion(v.path);
-      const session = await timeSession(v.path);
+      const session = await rawRun(v.path, ENV);
       if (run < WARMUP) continue; // the first runs pay for the page cache
       const r = results.get(v.name);
       r?.version.push(version);
@@ -97,8 +60,8 @@ try {
   for (const v of variants) {
     const r = results.get(v.name);
     if (!r) continue;
-    const [a, b, c] = [stats(r.version), stats(r.initialize), stats(r.toolsList)];
-    console.log(`| ${v.name} | ${(statSync(v.path).size / 1e6).toFixed(1)} MB | ${ms(a.median)} (${ms(a.p90)}) | ${ms(b.median)} (${ms(b.p90)}) | ${ms(c.median)} (${ms(c.p90)}) |`);
+    const [a, b, c] = [summarize(r.version), summarize(r.initialize), summarize(r.toolsList)];
+    console.log(`| ${v.name} | ${(statSync(v.path).size / 1e6).toFixed(1)} MB | ${ms(a.p50)} (${ms(a.p90)}) | ${ms(b.p50)} (${ms(b.p90)}) | ${ms(c.p50)} (${ms(c.p90)}) |`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileBinary } from "../scripts/compile.ts";
-import { connect, memoryOf, RawSession, ROOT, round, type Summary, summarize } from "./lib.ts";
+import { connectStdio } from "../test/helpers/mcp.ts";
+import { memoryOf, RawSession, ROOT, round, type Summary, summarize } from "./lib.ts";
 
 export interface ColdStartSide {
   /** Through the SDK client: spawn → initialize answered. */
@@ -46,7 +47,7 @@ export async function compileFloor(): Promise<{ path: string; dir: string }> {
 
 async function sdkRun(command: string, env: Record<string, string>, modern = false): Promise<{ initialize: number; toolsList: number; peakRssMiB: number }> {
   const started = performance.now();
-  const session = await connect(command, env, { modern });
+  const session = await connectStdio(command, env, { era: modern ? "modern" : "legacy" });
   const initialize = performance.now() - started;
   const tools = await session.client.listTools();
   const toolsList = performance.now() - started;
@@ -56,7 +57,7 @@ async function sdkRun(command: string, env: Record<string, string>, modern = fal
   return { initialize, toolsList, peakRssMiB: mem?.peakRssMiB ?? Number.NaN };
 }
 
-async function rawRun(command: string, env: Record<string, string>): Promise<{ initialize: number; toolsList: number }> {
+export async function rawRun(command: string, env: Record<string, string>): Promise<{ initialize: number; toolsList: number }> {
   const started = performance.now();
   const raw = new RawSession(command, env);
   await raw.initialize();

@@ -1,7 +1,8 @@
 // 6. Concurrency: 100 read calls in flight at once on one MCP connection (a mix of guest
 // look-ups, lists, cluster status and RRD summaries on the demo cluster's online nodes),
 // all answered and none an error; total time against the same 100 calls one at a time.
-import { connect, median, round, serverEnv } from "./lib.ts";
+import { connectStdio, envFor } from "../test/helpers/mcp.ts";
+import { median, round } from "./lib.ts";
 import { startSimHost } from "./sim-host.ts";
 
 export interface ConcurrencyResult {
@@ -46,7 +47,7 @@ function mixOf(n: number): { name: string; arguments: Record<string, unknown> }[
 
 export async function concurrency(opts: { binary: string; inFlight: number; rounds: number }): Promise<ConcurrencyResult> {
   const sim = await startSimHost();
-  const session = await connect(opts.binary, serverEnv(sim));
+  const session = await connectStdio(opts.binary, envFor(sim));
   const calls = mixOf(opts.inFlight);
   const mix: Record<string, number> = {};
   for (const c of calls) mix[c.name] = (mix[c.name] ?? 0) + 1;

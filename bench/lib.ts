@@ -1,9 +1,10 @@
-// Shared plumbing for bench/run.ts: statistics, the machine, MCP sessions over stdio,
-// direct reads of the simulator, and the server process's memory.
+// Shared plumbing for bench/run.ts: statistics, the machine, direct reads of the simulator,
+// raw JSON-RPC sessions, and the server process's memory. MCP sessions through the SDK's
+// client are the tests' (test/helpers/mcp.ts).
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
-import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { buildPath, encodeParams } from "../src/pve/client.ts";
+import type { SimLike } from "../test/helpers/mcp.ts";
 
 export const ROOT = new URL("../", import.meta.url).pathname;
 export const BINARY = `${ROOT}dist/proxmox-mcp`;
@@ -104,23 +105,6 @@ export function memoryOf(pid: number): { peakRssMiB: number; rssMiB: number } | 
 
 // ---------------------------------------------------------------- the simulator
 
-export interface SimLike {
-  url: string;
-  tokenId: string;
-  tokenSecret: string;
-}
-
-/** The environment a user would set, pointing the server at the simulator. */
-export function serverEnv(sim: SimLike, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    PROXMOX_URL: sim.url,
-    PROXMOX_TOKEN_ID: sim.tokenId,
-    PROXMOX_TOKEN_SECRET: sim.tokenSecret,
-    ...extra,
-  };
-}
-
 /** One GET straight to the simulator, read and parsed as the server's client does; returns body bytes. */
 export async function directGet(sim: SimLike, pathAndQuery: string): Promise<number> {
   const response = await fetch(`${sim.url}/api2/json${pathAndQuery}`, { headers: { Authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}` } });
@@ -130,63 +114,11 @@ export async function directGet(sim: SimLike, pathAndQuery: string): Promise<num
   return utf8(text);
 }
 
-/** "/nodes/pve1/qemu/100/config" + {type: "vm"} → an encoded path and query, as the server sends it. */
+/** "/nodes/pve1/qemu/100/config" + {type: "vm"} → the path and query as the server's client builds them. */
 export function pathAndQuery(path: string, params: Record<string, string | string[]>): string {
-  const encoded = path
-    .split("/")
-    .filter(Boolean)
-    .map((s) => `/${encodeURIComponent(s)}`)
-    .join("");
-  const query = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) for (const item of Array.isArray(v) ? v : [v]) query.append(k, item);
-  const q = query.toString();
-  return q ? `${encoded}?${q}` : encoded;
-}
-
-// ---------------------------------------------------------------- MCP sessions
-
-export interface Session {
-  client: Client;
-  pid: number;
-  stderr(): string;
-  close(): Promise<void>;
-}
-
-export interface ToolAnswer {
-  isError: boolean;
-  text: string;
-  structured: Record<string, unknown> | undefined;
-  /** The whole result as JSON (content with links, structuredContent), for reference. */
-  resultBytes: number;
-}
-
-/** Spawns a binary and opens an MCP session through the SDK client (initialize handshake). */
-export async function connect(command: string, env: Record<string, string>, opts: { modern?: boolean } = {}): Promise<Session> {
-  const transport = new StdioClientTransport({ command, args: [], env, stderr: "pipe" });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-20_000);
-  });
-  const client = new Client({ name: "proxmox-mcp-bench", version: "1.0.0" }, opts.modern ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {});
-  await client.connect(transport);
-  return { client, pid: transport.pid ?? -1, stderr: () => stderr, close: () => client.close() };
-}
-
-export async function callTool(session: Session, name: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> {
-  const result = (await session.client.callTool({ name, arguments: args })) as {
-    isError?: boolean;
-    content?: { type: string; text?: string }[];
-    structuredContent?: Record<string, unknown>;
-  };
-  return {
-    isError: result.isError === true,
-    text: (result.content ?? [])
-      .filter((c) => c.type === "text")
-      .map((c) => c.text ?? "")
-      .join("\n"),
-    structured: result.structuredContent,
-    resultBytes: jsonBytes(result),
-  };
+  const query = encodeParams(params).toString();
+  const encoded = buildPath(path.split("/").filter(Boolean));
+  return query ? `${encoded}?${query}` : encoded;
 }
 
 // ---------------------------------------------------------------- raw JSON-RPC over stdio

@@ -11,7 +11,8 @@ import { loadConfig } from "../src/config/env.ts";
 import { createLogger } from "../src/log.ts";
 import { Redactor } from "../src/security/redactor.ts";
 import { createRegistry, createRuntime } from "../src/server.ts";
-import { callTool, connect, directGet, round, type SimLike, type Summary, summarize } from "./lib.ts";
+import { callTool, connectStdio, type SimLike } from "../test/helpers/mcp.ts";
+import { directGet, round, type Summary, summarize } from "./lib.ts";
 
 export interface OverheadVariant {
   label: string;
@@ -62,7 +63,7 @@ export async function perCall(opts: { sim: SimLike; binary: string; floor: strin
   const redactor = new Redactor();
   const registry = createRegistry(createRuntime([loaded.config], redactor, createLogger(redactor, "error")));
 
-  const session = await connect(opts.binary, opts.env);
+  const session = await connectStdio(opts.binary, opts.env);
   const results: OverheadVariant[] = [];
   try {
     await session.client.listTools(); // as an agent does; the client then checks structuredContent against outputSchema
@@ -120,7 +121,7 @@ export async function perCall(opts: { sim: SimLike; binary: string; floor: strin
     await session.close();
   }
 
-  const floor = await connect(opts.floor, opts.env);
+  const floor = await connectStdio(opts.floor, opts.env);
   const rt: number[] = [];
   try {
     await floor.client.listTools();

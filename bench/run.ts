@@ -9,7 +9,8 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { coldStart, compileFloor } from "./coldstart.ts";
 import { concurrency } from "./concurrency.ts";
-import { BINARY, machine, ROOT, serverEnv } from "./lib.ts";
+import { envFor } from "../test/helpers/mcp.ts";
+import { BINARY, machine, ROOT } from "./lib.ts";
 import { perCall } from "./percall.ts";
 import { evaluateGoals, markdown, type Results } from "./report.ts";
 import { type ClusterSize, scale } from "./scale.ts";
@@ -35,7 +36,7 @@ const floor = await compileFloor();
 const demo = await startSimHost();
 let results: Results;
 try {
-  const env = serverEnv(demo);
+  const env = envFor(demo);
 
   log(`1/6 cold start: ${CONFIG.coldRuns} runs each of proxmox-mcp and the floor`);
   const cold = await coldStart({ binary: BINARY, floor: floor.path, env, runs: CONFIG.coldRuns, warmup: CONFIG.coldWarmup });

@@ -2,7 +2,8 @@
 // (text + structuredContent) against the bytes of the raw PVE JSON it was built from (the
 // very GETs the simulator recorded for the call, fetched again directly), the HTTP requests
 // the call made, the time per call, and the server process's peak memory after the run.
-import { approxTokens, callTool, connect, directGet, jsonBytes, median, memoryOf, pathAndQuery, round, serverEnv, utf8 } from "./lib.ts";
+import { callTool, connectStdio, envFor } from "../test/helpers/mcp.ts";
+import { approxTokens, directGet, jsonBytes, median, memoryOf, pathAndQuery, round, utf8 } from "./lib.ts";
 import { startSimHost } from "./sim-host.ts";
 
 export interface ClusterSize {
@@ -77,7 +78,7 @@ export async function scale(opts: { binary: string; sizes: ClusterSize[]; repeat
   for (const size of opts.sizes) {
     const name = `${size.nodes} nodes / ${size.guests.toLocaleString("en-US")} guests`;
     const sim = await startSimHost({ nodes: size.nodes, guests: size.guests });
-    const session = await connect(opts.binary, serverEnv(sim));
+    const session = await connectStdio(opts.binary, envFor(sim));
     const calls: CallMeasure[] = [];
     let memory: ReturnType<typeof memoryOf> = undefined;
     let rejections = 0;
@@ -122,7 +123,7 @@ export async function scale(opts: { binary: string; sizes: ClusterSize[]; repeat
           textBytes,
           structuredBytes,
           answerTokens: approxTokens(answerBytes),
-          resultBytes: answer.resultBytes,
+          resultBytes: jsonBytes(answer.result),
           rawBytes,
           rawTokens: approxTokens(rawBytes),
           ratio: rawBytes ? round(answerBytes / rawBytes, 4) : Number.NaN,

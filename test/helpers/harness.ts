@@ -1,7 +1,6 @@
 // Shared test plumbing: the compiled binary, an MCP client over stdio, the simulator's env.
 import { existsSync } from "node:fs";
-import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { type ConnectOptions, connectStdio, type McpSession, type SimLike } from "./mcp.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 export const BINARY = `${ROOT}dist/proxmox-mcp`;
@@ -10,69 +9,11 @@ if (!existsSync(BINARY)) {
   throw new Error(`The end-to-end tests drive the compiled binary, and ${BINARY} is missing: run \`bun run build\` (or \`bun run test\`, which builds first).`);
 }
 
-export interface SimLike {
-  url: string;
-  tokenId: string;
-  tokenSecret: string;
-}
+export { callTool, envFor, type McpSession, type SimLike, type ToolAnswer } from "./mcp.ts";
 
-/** The environment a real user would set, pointing at the simulator. */
-export function envFor(sim: SimLike, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    PROXMOX_URL: sim.url,
-    PROXMOX_TOKEN_ID: sim.tokenId,
-    PROXMOX_TOKEN_SECRET: sim.tokenSecret,
-    PROXMOX_TIMEOUT_MS: "5000",
-    ...extra,
-  };
-}
-
-export interface McpSession {
-  client: Client;
-  /** Everything the server wrote to stderr so far. */
-  stderr(): string;
-  close(): Promise<void>;
-}
-
-export async function connectMcp(
-  env: Record<string, string>,
-  options: { era?: "legacy" | "modern"; args?: string[]; cwd?: string } = {},
-): Promise<McpSession> {
-  const transport = new StdioClientTransport({ command: BINARY, args: options.args ?? [], env, stderr: "pipe", cwd: options.cwd });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const client = new Client(
-    { name: "proxmox-mcp-tests", version: "1.0.0" },
-    options.era === "modern" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {},
-  );
-  await client.connect(transport);
-  return {
-    client,
-    stderr: () => stderr,
-    close: () => client.close(),
-  };
-}
-
-export interface ToolAnswer {
-  isError: boolean;
-  text: string;
-  structured: Record<string, unknown> | undefined;
-}
-
-export async function callTool(session: McpSession, name: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> {
-  const result = (await session.client.callTool({ name, arguments: args })) as {
-    isError?: boolean;
-    content?: { type: string; text?: string }[];
-    structuredContent?: Record<string, unknown>;
-  };
-  return {
-    isError: result.isError === true,
-    text: (result.content ?? []).map((c) => c.text ?? "").join("\n"),
-    structured: result.structuredContent,
-  };
+/** An MCP session with the compiled binary. */
+export function connectMcp(env: Record<string, string>, options: ConnectOptions = {}): Promise<McpSession> {
+  return connectStdio(BINARY, env, options);
 }
 
 /** Runs the binary to completion (CLI mode) and captures both streams. */

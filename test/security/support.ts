@@ -2,8 +2,7 @@
 // every answer must pass, an in-process registry aimed at the simulator, and the compiled
 // binary behind an MCP client whose process we can watch (pid, memory, liveness).
 import { readFileSync } from "node:fs";
-import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import type { Client } from "@modelcontextprotocol/client";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type { Config } from "../../src/config/env.ts";
 import { createLogger } from "../../src/log.ts";
@@ -15,7 +14,7 @@ import { Redactor } from "../../src/security/redactor.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { ToolRegistry } from "../../src/tools/registry.ts";
 import type { AnyTool } from "../../src/tools/types.ts";
-import { BINARY } from "../helpers/harness.ts";
+import { BINARY, connectMcp } from "../helpers/harness.ts";
 import { testConfig } from "../helpers/runtime.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -515,19 +514,11 @@ export interface Served {
 }
 
 export async function serveBinary(env: Record<string, string>): Promise<Served> {
-  const transport = new StdioClientTransport({ command: BINARY, args: [], env, stderr: "pipe" });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const client = new Client({ name: "proxmox-mcp-security-tests", version: "1.0.0" });
-  await client.connect(transport);
-  const pid = transport.pid;
-  if (pid === null) throw new Error("the server process did not start");
+  const session = await connectMcp(env);
+  const { pid } = session;
+  if (pid < 0) throw new Error("the server process did not start");
   return {
-    client,
-    pid,
-    stderr: () => stderr,
+    ...session,
     alive: () => {
       try {
         process.kill(pid, 0);
@@ -537,7 +528,6 @@ export async function serveBinary(env: Record<string, string>): Promise<Served> 
       }
     },
     rssKb: () => rssKb(pid),
-    close: () => client.close(),
   };
 }
 
