@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { envFor, runBinary } from "../helpers/harness.ts";
+import { envFor, ROOT, runBinary } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
 import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
 
@@ -75,6 +75,13 @@ describe("command line", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("proxmox_status");
     expect(run.stdout).toContain("refused before any request");
+  });
+
+  test("`bun run demo` (the README's first set-up command) takes the same tour and exits, rather than waiting for an MCP client", async () => {
+    const proc = Bun.spawn([process.execPath, "run", "demo"], { cwd: ROOT, env: PATH_ONLY, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("refused before any request");
   });
 });
 
