@@ -1,4 +1,8 @@
 // Small renderers for the text half of a tool answer: short, unambiguous, unit-bearing.
+import { pveText } from "./text.ts";
+
+/** The longest a table cell gets: a row stays one row, and one field cannot fill an answer. */
+export const MAX_CELL = 200;
 
 export function bytes(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return "-";
@@ -39,9 +43,13 @@ export function round(n: number | undefined, digits = 3): number {
   return Math.round(n * f) / f;
 }
 
-/** A tab-separated table: compact for a model's context, still readable by a person. */
+/**
+ * A tab-separated table: compact for a model's context, still readable by a person.
+ * Security: every cell passes pveText, so a name, note or description from PVE cannot add
+ * a row, a column or a terminal escape, nor start like the server speaking.
+ */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  return [headers.join("\t"), ...rows.map((r) => r.map((c) => String(c).replace(/[\t\n]/g, " ")).join("\t"))].join("\n");
+  return [headers.join("\t"), ...rows.map((r) => r.map((c) => (typeof c === "number" ? String(c) : pveText(c, MAX_CELL))).join("\t"))].join("\n");
 }
 
 /** The "N more" line every list ends with when it was cut, so a cut is never silent. */

@@ -3,6 +3,7 @@
 import { inputRequired, type McpServer } from "@modelcontextprotocol/server";
 import * as v from "valibot";
 import { describeError, InputError, ProxmoxMcpError, RefusedError, WriteGateError } from "../errors.ts";
+import { capAnswer } from "../format/text.ts";
 import type { Logger } from "../log.ts";
 import { buildPath, type Method, type PveClient } from "../pve/client.ts";
 import type { Audit } from "../security/audit.ts";
@@ -175,7 +176,8 @@ export class ToolRegistry {
       }
       return {
         isError: false,
-        text: scoped.redact(result.text),
+        // Security: the last bound on an answer's size, saying what it cut.
+        text: capAnswer(scoped.redact(result.text)),
         structured: scoped.redactDeep(result.data as Record<string, unknown>),
         links: result.links?.map((l) => ({ uri: `proxmox://${instance.name}/${l.path}`, name: scoped.redact(l.name) })),
       };
