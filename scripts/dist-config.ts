@@ -119,6 +119,7 @@ export const USER_SETTINGS: readonly UserSetting[] = [
   { env: "PROXMOX_TLS_INSECURE", key: "tls_insecure", title: "Skip certificate check", description: "Accept any certificate (self-signed homelab). Prefer a CA file or a fingerprint below.", kind: "boolean", required: false, secret: false },
   { env: "PROXMOX_CA_FILE", key: "ca_file", title: "CA certificate file", description: "PEM file of a CA to trust, e.g. a copy of the cluster's /etc/pve/pve-root-ca.pem.", kind: "file", required: false, secret: false },
   { env: "PROXMOX_TLS_FINGERPRINT", key: "tls_fingerprint", title: "Certificate fingerprint", description: "Pin the server certificate's SHA-256 fingerprint as PVE shows it (AB:CD:…).", kind: "string", required: false, secret: false },
+  { env: "PROXMOX_TOOLSETS", key: "toolsets", title: "Toolsets", description: "Which tools are listed: blank for the everyday default, all, or sets such as default,guest,api.", kind: "string", required: false, secret: false, placeholder: "default" },
   { env: "PROXMOX_READ_ONLY", key: "read_only", title: "Read-only", description: "Offer only the read tools; no write tool is listed or callable.", kind: "boolean", required: false, secret: false },
 ];
 

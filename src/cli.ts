@@ -7,6 +7,7 @@ import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from "./log.ts";
 import { Redactor } from "./security/redactor.ts";
 import { createMcpServer, createRegistry, createRuntime, RedactingTransport } from "./server.ts";
 import { ALL_TOOLS } from "./tools/index.ts";
+import { DEFAULT_SELECTION, isSelected, parseToolsets, TOOLSETS } from "./tools/toolsets.ts";
 import { TIER_NAMES } from "./tools/types.ts";
 import { endStartupSoon } from "./startup.ts";
 import { VERSION } from "./version.ts";
@@ -16,7 +17,7 @@ const USAGE = `proxmox-mcp ${VERSION} — MCP server for Proxmox VE
 Usage:
   proxmox-mcp                      serve MCP over stdio (what an agent runs)
   proxmox-mcp demo                 a short tour against the built-in simulated cluster
-  proxmox-mcp tools [--json]       list the tools and their tiers
+  proxmox-mcp tools [--json]       list the tools offered, with their tiers and toolsets
   proxmox-mcp call TOOL [JSON]     run one tool and print its answer (exit 1 on a tool error)
   proxmox-mcp doctor               check configuration, reach, TLS, token and privileges
   proxmox-mcp serve --http [HOST:]PORT
@@ -37,6 +38,8 @@ Environment:
   PROXMOX_LOG_LEVEL           debug, info, warn, error (default info; logs go to stderr)
   PROXMOX_ENABLE_DESTRUCTIVE  exactly 1 to allow destructive tools (they also need confirm + destructive)
   PROXMOX_READ_ONLY           true: write tools are not offered at all
+  PROXMOX_TOOLSETS            which tools are listed: default (unset), all, or sets such as
+                              default,guest (${Object.keys(TOOLSETS).join(", ")})
   PROXMOX_ALLOWED_VMIDS       writes only to these guests, e.g. 100-199,300
   PROXMOX_ALLOWED_NODES       writes only on these nodes, e.g. pve1,pve2
   PROXMOX_PROTECTED_TAGS      guests with any of these tags refuse every write
@@ -117,7 +120,14 @@ export async function main(argv: readonly string[], env: Record<string, string |
   }
   if (cli.command === "version") return out(VERSION), 0;
   if (cli.command === "help") return out(USAGE), 0;
-  if (cli.command === "tools" && !cli.demo) return listTools(cli.json, isTruthy(env.PROXMOX_READ_ONLY), out);
+  if (cli.command === "tools" && !cli.demo) {
+    const selection = parseToolsets(env.PROXMOX_TOOLSETS);
+    if ("problem" in selection) {
+      process.stderr.write(`${redactor.redact(formatConfigProblems([selection.problem]))}\n`);
+      return 2;
+    }
+    return listTools(cli.json, isTruthy(env.PROXMOX_READ_ONLY), selection.toolsets, out);
+  }
   if (cli.command === "doctor" && !cli.demo) {
     const { runDoctor } = await import("./doctor.ts");
     return runDoctor(env, log, out, (secret) => redactor.register(secret));
@@ -145,7 +155,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
   switch (cli.command) {
     case "tools":
       await stop();
-      return listTools(cli.json, configs.every((c) => c.readOnly), out);
+      return listTools(cli.json, configs.every((c) => c.readOnly), configs[0]?.toolsets ?? DEFAULT_SELECTION, out);
     case "call": {
       const [name, json] = cli.rest;
       if (!name) {
@@ -184,12 +194,20 @@ export async function main(argv: readonly string[], env: Record<string, string |
   }
 }
 
-function listTools(json: boolean, readOnly: boolean, out: (text: string) => void): number {
-  const tools = ALL_TOOLS.filter((t) => !readOnly || t.tier === 1);
+/** The tools a server with this configuration offers (the registry's rule), each with its set. */
+function listTools(json: boolean, readOnly: boolean, selection: readonly string[], out: (text: string) => void): number {
+  const tools = ALL_TOOLS.filter((t) => isSelected(t, selection) && (!readOnly || t.tier === 1));
   if (json) {
-    out(JSON.stringify(tools.map((t) => ({ name: t.name, title: t.title, tier: t.tier, tierName: TIER_NAMES[t.tier], description: t.description }))));
-  } else {
-    for (const t of tools) out(`${t.name.padEnd(30)} tier ${t.tier} (${TIER_NAMES[t.tier]})  ${t.title}`);
+    out(JSON.stringify(tools.map((t) => ({ name: t.name, title: t.title, tier: t.tier, tierName: TIER_NAMES[t.tier], toolset: t.toolset, description: t.description }))));
+    return 0;
+  }
+  for (const t of tools) out(`${t.name.padEnd(30)} ${t.toolset.padEnd(10)} tier ${t.tier} (${TIER_NAMES[t.tier]})  ${t.title}`);
+  // What else exists, on stderr so stdout stays one line per offered tool.
+  const more = new Map<string, number>();
+  for (const t of ALL_TOOLS) if (!tools.includes(t)) more.set(t.toolset, (more.get(t.toolset) ?? 0) + 1);
+  if (more.size > 0) {
+    const sets = [...more].map(([set, n]) => `${set} (${n})`).join(", ");
+    process.stderr.write(`${[...more.values()].reduce((a, b) => a + b, 0)} more not offered${readOnly ? " (read-only, or not in PROXMOX_TOOLSETS)" : ""}: ${sets}. PROXMOX_TOOLSETS=all lists every set.\n`);
   }
   return 0;
 }

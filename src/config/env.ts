@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { parseToolsets } from "../tools/toolsets.ts";
 import { parseVmidRanges, type VmidRanges } from "./ranges.ts";
 
 export interface TlsConfig {
@@ -35,6 +36,8 @@ export interface Config {
   auditLog?: string;
   /** "elicit": tier-2 writes also ask the person through the client (tier 3 always does). */
   confirmWrites: "elicit" | "off";
+  /** PROXMOX_TOOLSETS: the sets whose tools are listed (`default`, `all`, names); unset = default. */
+  toolsets?: readonly string[];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -193,6 +196,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
     if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(n)) problems.push(`PROXMOX_ALLOWED_NODES: '${n}' is not a node name`);
   }
   const protectedTags = (splitList(env.PROXMOX_PROTECTED_TAGS) ?? []).map((t) => t.toLowerCase());
+  const toolsets = parseToolsets(env.PROXMOX_TOOLSETS);
+  if ("problem" in toolsets) problems.push(toolsets.problem);
 
   if (problems.length > 0 || !e) return { ok: false, problems: [...new Set(problems)] };
   return {
@@ -212,6 +217,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       protectedTags,
       auditLog: e.PROXMOX_AUDIT_LOG || undefined,
       confirmWrites: e.PROXMOX_CONFIRM_WRITES as "elicit" | "off",
+      toolsets: "toolsets" in toolsets ? toolsets.toolsets : undefined,
     },
   };
 }

@@ -50,7 +50,7 @@ export function loadInstances(env: Record<string, string | undefined>): Instance
     return { ok: false, problems };
   }
   // Settings that stay server-wide: a person's switches, not a cluster's.
-  const shared = { PROXMOX_CONFIRM_WRITES: env.PROXMOX_CONFIRM_WRITES, PROXMOX_LOG_LEVEL: env.PROXMOX_LOG_LEVEL, PROXMOX_ENABLE_DESTRUCTIVE: env.PROXMOX_ENABLE_DESTRUCTIVE, PROXMOX_AUDIT_LOG: env.PROXMOX_AUDIT_LOG, PROXMOX_READ_ONLY: env.PROXMOX_READ_ONLY };
+  const shared = { PROXMOX_CONFIRM_WRITES: env.PROXMOX_CONFIRM_WRITES, PROXMOX_LOG_LEVEL: env.PROXMOX_LOG_LEVEL, PROXMOX_ENABLE_DESTRUCTIVE: env.PROXMOX_ENABLE_DESTRUCTIVE, PROXMOX_AUDIT_LOG: env.PROXMOX_AUDIT_LOG, PROXMOX_READ_ONLY: env.PROXMOX_READ_ONLY, PROXMOX_TOOLSETS: env.PROXMOX_TOOLSETS };
   if (env.PROXMOX_URL?.trim()) {
     const single = loadConfig(env);
     if (single.ok) instances.push(single.config);

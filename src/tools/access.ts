@@ -30,6 +30,8 @@ export const haStatus = defineTool({
   title: "HA and replication",
   description: "Cluster-wide high availability (HA manager quorum and master, each HA resource's state and node) and storage replication jobs (guest, source, target, schedule).",
   tier: 1,
+  toolset: "inventory",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({}),
   output: v.object({
@@ -68,6 +70,8 @@ export const whoami = defineTool({
   title: "Token and privileges",
   description: "Which API token this server uses and its effective privileges, summarised as which tool tiers (read, write, destructive) will work and which privileges are missing.",
   tier: 1,
+  toolset: "inventory",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({}),
   output: v.object({

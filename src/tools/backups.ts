@@ -27,6 +27,8 @@ export const listBackups = defineTool({
   title: "List backups",
   description: "Backup volumes on every storage that holds backups (shared storages read once), newest first: volid, vmid, size, time, format, notes. Filter by vmid to answer 'when was the last backup of X'.",
   tier: 1,
+  toolset: "backup",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({ vmid: v.optional(f.vmid), storage: v.optional(f.storage), node: v.optional(f.node), limit: f.limit(30, 500) }),
   output: v.object({
@@ -102,6 +104,8 @@ export const runBackup = defineTool({
   title: "Back up a guest",
   description: "Start a vzdump backup of one guest to a backup storage. Backups can take minutes, so by default this returns the task UPID at once; follow it with proxmox_get_task_status or pass wait: true.",
   tier: 2,
+  toolset: "backup",
+  inDefault: true,
   annotations: WRITE_HINTS,
   input: v.strictObject({
     ...guestTarget,

@@ -85,6 +85,8 @@ export const status = defineTool({
   title: "Cluster status",
   description: "Cluster health at a glance: cluster name, quorum, PVE version, and every node with online state, CPU, memory and uptime. Start here. With several clusters configured and no instance given, it summarises all of them.",
   tier: 1,
+  toolset: "inventory",
+  inDefault: true,
   annotations: READ_HINTS,
   spansInstances: true,
   input: v.strictObject({}),

@@ -28,6 +28,8 @@ export const guestInfo = defineTool({
   title: "Guest OS and IPs",
   description: "A guest's operating system and network interfaces with IP addresses. VMs need the QEMU guest agent installed and running; the answer says so when it is not. Loopback interfaces are left out.",
   tier: 1,
+  toolset: "guest",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node) }),
   output: v.object({

@@ -72,6 +72,8 @@ function listTool(type: "qemu" | "lxc") {
     title: type === "qemu" ? "List virtual machines" : "List LXC containers",
     description: `List ${type === "qemu" ? "QEMU VMs" : "LXC containers"} on all nodes (one cluster-wide query) with status, CPU, memory, disk, uptime and tags. Filter by node, status, name or tag; sort by mem or cpu to find what uses the most.`,
     tier: 1,
+    toolset: "inventory",
+    inDefault: true,
     annotations: READ_HINTS,
     input: listInput,
     output: ListOutput,
@@ -123,6 +125,8 @@ export const getResource = defineTool({
   title: "Get one guest",
   description: "One VM or container by vmid: its configuration and current status (CPU, memory, disk, network, uptime, HA, lock). The node and type are found from the vmid when not given.",
   tier: 1,
+  toolset: "inventory",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node), type: v.optional(f.guestType) }),
   output: v.object({
@@ -223,6 +227,8 @@ export const listTemplates = defineTool({
   title: "List templates",
   description: "Templates to create guests from: LXC templates (vztmpl volumes, for proxmox_create_container's ostemplate) on storages that hold them, and VM templates (template: 1, for proxmox_clone_resource).",
   tier: 1,
+  toolset: "inventory",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({ node: v.optional(f.node), storage: v.optional(f.storage) }),
   output: v.object({

@@ -22,6 +22,8 @@ export const resourceUsage = defineTool({
   title: "Resource usage history",
   description: "CPU, memory, disk, network and I/O history of a node or a guest over an hour/day/week/month/year, summarised per metric as min/avg/max/last (cpu as a fraction, memory in bytes, net/disk I/O in bytes/s). Give vmid for a guest, or node alone for the node.",
   tier: 1,
+  toolset: "inventory",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({
     vmid: v.optional(f.vmid),

@@ -32,6 +32,8 @@ export const nodeStatus = defineTool({
   title: "Node details",
   description: "One node in detail: CPU and load, memory, swap, root disk, uptime, kernel and PVE version, physical disks with SMART health, key PVE services, subscription status and the number of pending package updates.",
   tier: 1,
+  toolset: "inventory",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({ node: f.node }),
   output: v.object({

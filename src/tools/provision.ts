@@ -52,6 +52,8 @@ export const createContainer = defineTool({
   title: "Create a container",
   description: "Create an LXC container from a template (see proxmox_list_templates for ostemplate). Unprivileged by default; networking by DHCP on vmbr0 unless ip is given. Returns the new vmid and the create task.",
   tier: 2,
+  toolset: "provision",
+  inDefault: true,
   annotations: WRITE_HINTS,
   input: v.strictObject({
     node: f.node,
@@ -111,6 +113,8 @@ export const createVm = defineTool({
   title: "Create a VM",
   description: "Create a QEMU VM with one disk, one virtio NIC and optionally an installer ISO attached (see proxmox_list_templates / storage content for ISOs). Returns the new vmid and the create task.",
   tier: 2,
+  toolset: "provision",
+  inDefault: true,
   annotations: WRITE_HINTS,
   input: v.strictObject({
     node: f.node,
@@ -163,6 +167,8 @@ export const cloneResource = defineTool({
   title: "Clone a guest",
   description: "Clone a VM or container (typically a template) to a new vmid. Linked clones (full: false) need a template source and share its disks; full clones copy them and may go to another storage.",
   tier: 2,
+  toolset: "provision",
+  inDefault: true,
   annotations: WRITE_HINTS,
   input: v.strictObject({
     ...guestTarget,
@@ -205,6 +211,8 @@ export const destroyResource = defineTool({
   title: "Destroy a guest",
   description: "Permanently delete a stopped VM or container and its disks. Cannot be undone. Refused for a running guest (stop it first) and for a guest with protection set.",
   tier: 3,
+  toolset: "provision",
+  inDefault: true,
   annotations: { ...WRITE_HINTS, destructiveHint: true },
   input: v.strictObject({
     ...guestTarget,

@@ -12,6 +12,7 @@ import type { Redactor } from "../security/redactor.ts";
 import { endStartup } from "../startup.ts";
 import { builtInSchemas } from "./built-in-schemas.ts" with { type: "macro" };
 import { convert, type JsonSchema, LISTED_TARGET, withServerParams } from "./json-schema.ts";
+import { DEFAULT_SELECTION, isSelected } from "./toolsets.ts";
 import type { AnyTool, Instance, ObjectSchema, ProgressUpdate, ToolContext } from "./types.ts";
 
 // Converted when the binary is built: a literal in the compiled code, not a call at run time.
@@ -61,8 +62,10 @@ const SECRET_ARG = /password|secret|token/i;
 const MAX_MESSAGE = 300;
 
 export class ToolRegistry {
-  /** The tools this server offers: an admin's read-only ceiling hides every write. */
+  /** The tools this server offers: the admin's toolsets, then the read-only ceiling on top. */
   readonly tools: readonly AnyTool[];
+  /** Tools that exist but this server does not offer, and why: named in an unknown-tool error. */
+  private readonly withheld = new Map<string, string>();
   private readonly byName: Map<string, AnyTool>;
   private readonly inputs = new Map<string, ObjectSchema>();
   private readonly listed = new Map<string, JsonSchema>();
@@ -72,9 +75,26 @@ export class ToolRegistry {
     private readonly runtime: Runtime,
   ) {
     if (runtime.instances.length === 0) throw new Error("a registry needs at least one instance");
-    // The admin's read-only ceiling: with every instance read-only, writes are not even listed.
-    this.tools = runtime.instances.every((i) => i.config.readOnly) ? allTools.filter((t) => t.tier === 1) : allTools;
+    // PROXMOX_TOOLSETS is server-wide (every instance carries the same value); a tool any of
+    // them selects is listed.
+    const selections = runtime.instances.map((i) => i.config.toolsets ?? DEFAULT_SELECTION);
+    const selected = allTools.filter((t) => selections.some((s) => isSelected(t, s)));
+    // Security: the admin's read-only ceiling, on top of the toolsets: with every instance
+    // read-only, writes are not even listed, whatever set was asked for.
+    const readOnly = runtime.instances.every((i) => i.config.readOnly);
+    this.tools = readOnly ? selected.filter((t) => t.tier === 1) : selected;
+    for (const t of allTools) {
+      if (!selected.includes(t)) this.withheld.set(t.name, `it is in toolset '${t.toolset}', which PROXMOX_TOOLSETS does not select (a person can add it, e.g. PROXMOX_TOOLSETS=default,${t.toolset})`);
+      else if (!this.tools.includes(t)) this.withheld.set(t.name, "this server is read-only (PROXMOX_READ_ONLY), so no write tool is offered");
+    }
     this.byName = new Map(this.tools.map((t) => [t.name, t]));
+  }
+
+  /** The refusal for a tool name this server does not offer: why, when the tool exists. */
+  private unknownTool(name: string): InputError {
+    const why = this.withheld.get(name);
+    if (why) return new InputError(`${name} is not offered by this server: ${why}.`, `Available tools: ${this.tools.map((t) => t.name).join(", ")}.`);
+    return new InputError(`Unknown tool '${name}'.`, `Available tools: ${this.tools.map((t) => t.name).join(", ")}.`);
   }
 
   get instanceNames(): string[] {
@@ -111,9 +131,7 @@ export class ToolRegistry {
     endStartup();
     const { log, redactor, audit } = this.runtime;
     const tool = this.byName.get(name);
-    if (!tool) {
-      return this.failure(new InputError(`Unknown tool '${name}'.`, `Available tools: ${this.tools.map((t) => t.name).join(", ")}.`));
-    }
+    if (!tool) return this.failure(this.unknownTool(name));
     const args = rawArgs ?? {};
     if (typeof args !== "object" || Array.isArray(args)) {
       return this.failure(new InputError(`Arguments for ${name} must be a JSON object.`));

@@ -39,6 +39,8 @@ export const snapshotResource = defineTool({
   title: "Snapshot a guest",
   description: "Take a snapshot of a VM or container (e.g. before an upgrade). The name must be new for this guest. vmstate (VMs only) also saves RAM so the VM can resume exactly.",
   tier: 2,
+  toolset: "snapshots",
+  inDefault: true,
   annotations: { ...WRITE_HINTS, idempotentHint: true },
   input: v.strictObject({
     ...guestTarget,
@@ -71,6 +73,8 @@ export const deleteSnapshot = defineTool({
   title: "Delete a snapshot",
   description: "Delete one snapshot of a VM or container. The snapshot's saved state is gone for good; the guest itself is not touched.",
   tier: 3,
+  toolset: "snapshots",
+  inDefault: true,
   annotations: { ...WRITE_HINTS, destructiveHint: true },
   input: v.strictObject({ ...guestTarget, name: v.pipe(f.snapshotName, v.description("Name of the snapshot to delete.")), ...waitFields(true) }),
   output: SnapshotOutput,
@@ -88,6 +92,8 @@ export const listSnapshotsTool = defineTool({
   title: "List snapshots",
   description: "A guest's snapshots, oldest first, with time, description, parent and whether RAM state was saved.",
   tier: 1,
+  toolset: "snapshots",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node) }),
   output: v.object({
@@ -112,6 +118,8 @@ export const rollbackSnapshot = defineTool({
   title: "Roll back to a snapshot",
   description: "Return a VM or container to a snapshot. Everything changed since that snapshot (disk and, for a running guest, memory) is lost for good. start: true starts it afterwards.",
   tier: 3,
+  toolset: "snapshots",
+  inDefault: true,
   annotations: { ...WRITE_HINTS, destructiveHint: true },
   input: v.strictObject({
     ...guestTarget,

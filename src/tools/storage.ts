@@ -13,6 +13,8 @@ export const listStorage = defineTool({
   title: "List storage",
   description: "Storage on every node with type, content types, shared flag, status and usage (used/total, fullest first). Filter by node, storage or content (e.g. backup, iso, images).",
   tier: 1,
+  toolset: "inventory",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({
     node: v.optional(f.node),

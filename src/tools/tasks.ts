@@ -37,6 +37,8 @@ export const recentTasks = defineTool({
   title: "Recent tasks",
   description: "Recent worker tasks (backups, starts, migrations, snapshots…), newest first, cluster-wide or for one node: UPID, type, guest, user, start/end and result. Use errors_only to find failures.",
   tier: 1,
+  toolset: "tasks",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({
     node: v.optional(f.node),
@@ -93,6 +95,8 @@ export const getTaskStatusTool = defineTool({
   title: "Task status",
   description: "Whether a task (by UPID) is still running or has stopped, and with what exit status. Use it to follow a write that returned a UPID.",
   tier: 1,
+  toolset: "tasks",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({ upid: f.upid }),
   output: v.object({
@@ -135,6 +139,8 @@ export const getTaskLogTool = defineTool({
   title: "Task log",
   description: "A task's log lines. By default the last `limit` lines (where errors are); pass start (0 = first line) to page from the beginning.",
   tier: 1,
+  toolset: "tasks",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({
     upid: f.upid,
@@ -179,6 +185,8 @@ export const waitTask = defineTool({
   title: "Wait for a task",
   description: "Wait for any task (by UPID) to finish, up to timeout_s (default 60, max 600), sending progress notifications from its log. Says plainly whether it finished OK, failed, or is still running.",
   tier: 1,
+  toolset: "tasks",
+  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({
     upid: f.upid,

@@ -4,6 +4,7 @@ import type * as v from "valibot";
 import type { Config } from "../config/env.ts";
 import type { Logger } from "../log.ts";
 import type { PveClient } from "../pve/client.ts";
+import type { Toolset } from "./toolsets.ts";
 
 /** 1 = read (open), 2 = safe write (needs confirm), 3 = destructive (needs confirm + destructive + env). */
 export type Tier = 1 | 2 | 3;
@@ -62,6 +63,10 @@ export interface ToolDef<I extends ObjectSchema = ObjectSchema, O extends Object
   title: string;
   description: string;
   tier: Tier;
+  /** The set PROXMOX_TOOLSETS selects it by (toolsets.ts). */
+  toolset: Toolset;
+  /** Listed when PROXMOX_TOOLSETS is unset or names `default`: the everyday surface. */
+  inDefault?: boolean;
   annotations: ToolHints;
   /** Called without an instance on a multi-cluster server, it also reports the others. */
   spansInstances?: boolean;

@@ -124,7 +124,7 @@ describe("MCPB manifest rules", () => {
     const secret = USER_SETTINGS.find((s) => s.env === "PROXMOX_TOKEN_SECRET");
     expect(options[secret?.key ?? ""]).toMatchObject({ type: "string", sensitive: true, required: true });
     const env = ((m.server as Json).mcp_config as Json).env as Json;
-    expect(Object.keys(env).sort()).toEqual(["PROXMOX_CA_FILE", "PROXMOX_READ_ONLY", "PROXMOX_TLS_FINGERPRINT", "PROXMOX_TLS_INSECURE", "PROXMOX_TOKEN_ID", "PROXMOX_TOKEN_SECRET", "PROXMOX_URL"]);
+    expect(Object.keys(env).sort()).toEqual(["PROXMOX_CA_FILE", "PROXMOX_READ_ONLY", "PROXMOX_TLS_FINGERPRINT", "PROXMOX_TLS_INSECURE", "PROXMOX_TOKEN_ID", "PROXMOX_TOKEN_SECRET", "PROXMOX_TOOLSETS", "PROXMOX_URL"]);
     expect(env).not.toHaveProperty("PROXMOX_ENABLE_DESTRUCTIVE");
   });
 

@@ -32,17 +32,30 @@ describe("command line", () => {
     expect(run.stderr).toContain("unknown command");
   });
 
-  test("tools lists every tool with its tier, without any configuration", async () => {
+  test("tools lists the default set with each tool's toolset and tier, without any configuration", async () => {
     const run = await runBinary(["tools"], PATH_ONLY);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split("\n")).toHaveLength(ALL_TOOLS.length);
-    expect(run.stdout).toMatch(/proxmox_destroy_resource\s+tier 3 \(destructive\)/);
+    expect(run.stdout.trim().split("\n")).toHaveLength(ALL_TOOLS.filter((t) => t.inDefault).length);
+    expect(run.stdout).toMatch(/proxmox_destroy_resource\s+provision\s+tier 3 \(destructive\)/);
   });
 
-  test("tools --json gives name, title, tier and description", async () => {
+  test("tools with PROXMOX_TOOLSETS=all lists every tool", async () => {
+    const run = await runBinary(["tools"], { ...PATH_ONLY, PROXMOX_TOOLSETS: "all" });
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split("\n")).toHaveLength(ALL_TOOLS.length);
+  });
+
+  test("tools with an unknown toolset exits 2 naming the accepted values", async () => {
+    const run = await runBinary(["tools"], { ...PATH_ONLY, PROXMOX_TOOLSETS: "powr" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("'powr'");
+    expect(run.stderr).toContain("accepted: default, all, inventory, power");
+  });
+
+  test("tools --json gives name, title, tier, toolset and description", async () => {
     const run = await runBinary(["tools", "--json"], PATH_ONLY);
-    const tools = JSON.parse(run.stdout) as { name: string; tier: number }[];
-    expect(tools.find((t) => t.name === "proxmox_start_resource")?.tier).toBe(2);
+    const tools = JSON.parse(run.stdout) as { name: string; tier: number; toolset: string }[];
+    expect(tools.find((t) => t.name === "proxmox_start_resource")).toMatchObject({ tier: 2, toolset: "power" });
   });
 
   test("call runs one tool and prints its text answer", async () => {

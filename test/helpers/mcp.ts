@@ -18,6 +18,8 @@ export function envFor(sim: SimLike, extra: Record<string, string> = {}): Record
     PROXMOX_TOKEN_ID: sim.tokenId,
     PROXMOX_TOKEN_SECRET: sim.tokenSecret,
     PROXMOX_TIMEOUT_MS: "5000",
+    // Tests reach every tool; the default set's own tests pass PROXMOX_TOOLSETS themselves.
+    PROXMOX_TOOLSETS: "all",
     ...extra,
   };
 }

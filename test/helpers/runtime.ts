@@ -22,6 +22,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     readOnly: false,
     protectedTags: [],
     confirmWrites: "off",
+    // Tests reach every tool; the default set's own tests pass toolsets themselves.
+    toolsets: ["all"],
     ...overrides,
   };
 }
