@@ -223,7 +223,7 @@ async function serveHttp(spec: string, env: Record<string, string | undefined>, 
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   try {
     const allowedHosts = (env.PROXMOX_MCP_ALLOWED_HOSTS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    server = startHttpServer(registry, { ...listen, token: httpToken(env), allowedHosts }, log, redactor);
+    server = startHttpServer(registry, { ...listen, token: httpToken(env, (message) => log.warn(message)), allowedHosts }, log, redactor);
   } catch (error) {
     process.stderr.write(`${redactor.redact(`proxmox-mcp: ${error instanceof Error ? error.message : String(error)}`)}\n`);
     await stop();

@@ -2,7 +2,7 @@
 // so several processes can sit behind a load balancer. Off loopback it refuses to start
 // without a bearer token; Host and Origin are checked against an allowlist.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { createMcpHandler, hostHeaderValidationResponse, localhostAllowedHostnames, localhostAllowedOrigins, originValidationResponse } from "@modelcontextprotocol/server";
 import type { Logger } from "./log.ts";
 import type { Redactor } from "./security/redactor.ts";
@@ -38,10 +38,42 @@ export function parseListen(spec: string): { host: string; port: number } | { pr
   return { host: (m[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port };
 }
 
-/** The HTTP token from PROXMOX_MCP_HTTP_TOKEN or PROXMOX_MCP_HTTP_TOKEN_FILE. */
-export function httpToken(env: Record<string, string | undefined>): string | undefined {
-  if (env.PROXMOX_MCP_HTTP_TOKEN_FILE?.trim()) return readFileSync(env.PROXMOX_MCP_HTTP_TOKEN_FILE.trim(), "utf8").trim() || undefined;
+/** Off loopback a bearer token must be at least this long: 32 characters of a random token carry well over 128 bits. */
+export const MIN_TOKEN_LENGTH = 32;
+const MAX_TOKEN_FILE_BYTES = 4096;
+
+/**
+ * The HTTP token from PROXMOX_MCP_HTTP_TOKEN or PROXMOX_MCP_HTTP_TOKEN_FILE. The file must
+ * be a regular file of at most 4 KiB (a device or FIFO would hang start-up); one that
+ * group or others can read is a warning, since anyone who reads it can call every tool.
+ */
+export function httpToken(env: Record<string, string | undefined>, warn: (message: string) => void = () => {}): string | undefined {
+  const file = env.PROXMOX_MCP_HTTP_TOKEN_FILE?.trim();
+  if (file) return readSecretFile(file, "PROXMOX_MCP_HTTP_TOKEN_FILE", warn).trim() || undefined;
   return env.PROXMOX_MCP_HTTP_TOKEN?.trim() || undefined;
+}
+
+/** Reads a small secret file, refusing anything but a regular file and warning when others may read it. */
+export function readSecretFile(path: string, variable: string, warn: (message: string) => void): string {
+  let fd: number;
+  try {
+    // Security: open first, then check the opened file, so the check and the read see the same
+    // file; non-blocking, or opening a FIFO would wait for a writer forever.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new Error(`${variable}: cannot open ${path} (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`${variable}: ${path} is not a regular file; point it at a file holding the secret.`);
+    if (stat.size > MAX_TOKEN_FILE_BYTES) throw new Error(`${variable}: ${path} is ${stat.size} bytes; a secret file holds at most ${MAX_TOKEN_FILE_BYTES}.`);
+    if (stat.mode & 0o044) warn(`${variable}: ${path} is readable by ${stat.mode & 0o004 ? "every user" : "its group"} (mode ${(stat.mode & 0o777).toString(8)}); anyone who reads it can use this server. Run chmod 600 ${path}.`);
+    const buffer = Buffer.alloc(stat.size);
+    const read = stat.size ? readSync(fd, buffer, 0, stat.size, 0) : 0;
+    return buffer.subarray(0, read).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Compares digests so neither the token's length nor its content leaks through timing. */
@@ -56,6 +88,10 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
   if (!isLoopback(options.host) && !options.token) {
     throw new Error(`Refusing to serve MCP on ${options.host} without authentication: set PROXMOX_MCP_HTTP_TOKEN (or PROXMOX_MCP_HTTP_TOKEN_FILE), or bind to 127.0.0.1.`);
   }
+  // Security: off loopback a short token can be guessed; a random 32-character one cannot.
+  if (!isLoopback(options.host) && options.token && options.token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`Refusing to serve MCP on ${options.host}: the HTTP token is ${options.token.length} characters; off loopback it must be at least ${MIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32).`);
+  }
   if (options.token) redactor.register(options.token);
   const handler = createMcpHandler(() => createMcpServer(registry), { onerror: (error) => log.debug(`http: ${error.message}`) });
   const hostnames = [...localhostAllowedHostnames(), ...(isLoopback(options.host) ? [] : [options.host]), ...options.allowedHosts];
@@ -66,15 +102,24 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
     port: options.port,
     // Long tool calls (a task wait of up to 600 s) must not be cut by Bun's 10 s default.
     idleTimeout: 255,
+    // Security: never Bun's development error page (stack, working folder, source) to a client.
+    development: false,
+    error(error) {
+      log.error("http: request failed", { error: redactor.redact(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
+      return plain(500, "Internal error.");
+    },
     async fetch(request, srv) {
-      const url = new URL(request.url);
+      // A malformed Host header makes request.url unparsable: a short fixed answer, nothing more.
+      const url = URL.parse(request.url);
+      if (!url) return plain(400, "Bad request: the Host header is not a valid host name.");
       if (url.pathname === "/healthz" && request.method === "GET") {
         return Response.json({ status: "ok", name: "proxmox-mcp", version: VERSION });
       }
-      if (url.pathname !== "/mcp") return new Response("Not found. The MCP endpoint is /mcp.\n", { status: 404 });
+      if (url.pathname !== "/mcp") return plain(404, "Not found. The MCP endpoint is /mcp.");
       // Security: DNS-rebinding protection before anything else looks at the request.
       const rejected = hostHeaderValidationResponse(request, hostnames) ?? originValidationResponse(request, origins);
-      if (rejected) return rejected;
+      // The SDK's answer echoes the attacker's Host; ours is fixed.
+      if (rejected) return plain(rejected.status, "Forbidden: this Host or Origin is not allowed here (an allowed name can be added with PROXMOX_MCP_ALLOWED_HOSTS).");
       if (options.token && !tokenMatches(options.token, request.headers.get("authorization"))) {
         return new Response(JSON.stringify({ error: "unauthorized", message: "Send Authorization: Bearer <PROXMOX_MCP_HTTP_TOKEN>." }), {
           status: 401,
@@ -101,4 +146,9 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
       server.stop(true);
     },
   };
+}
+
+/** Every HTTP error this server makes is one short, fixed line. */
+function plain(status: number, message: string): Response {
+  return new Response(`${message}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }
