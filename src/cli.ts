@@ -47,6 +47,9 @@ Environment:
   PROXMOX_CONFIG              JSON file naming several clusters (instances); see README
   PROXMOX_MCP_HTTP_TOKEN      bearer token for --http (or PROXMOX_MCP_HTTP_TOKEN_FILE); required off loopback
   PROXMOX_MCP_ALLOWED_HOSTS   extra Host/Origin names accepted by --http, e.g. mcp.example.lan
+  PROXMOX_MCP_OAUTH_ISSUER    --http as an OAuth resource server: the authorization server's issuer URL
+  PROXMOX_MCP_OAUTH_RESOURCE  this server's public URL (the tokens' audience), e.g. https://mcp.example.com/mcp
+  PROXMOX_MCP_HTTP_AUTH       token, oauth or token,oauth (needed only to accept both at once)
 `;
 
 interface Cli {
@@ -223,7 +226,10 @@ async function serveHttp(spec: string, env: Record<string, string | undefined>, 
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   try {
     const allowedHosts = (env.PROXMOX_MCP_ALLOWED_HOSTS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    server = startHttpServer(registry, { ...listen, token: httpToken(env, (message) => log.warn(message)), allowedHosts }, log, redactor);
+    const { authSettingsFromEnv } = await import("./auth/http-auth.ts");
+    const { settings, problems } = authSettingsFromEnv(env, httpToken(env, (message) => log.warn(message)));
+    if (problems.length) throw new Error(problems.join("\n  "));
+    server = startHttpServer(registry, { ...listen, ...settings, allowedHosts }, log, redactor);
   } catch (error) {
     process.stderr.write(`${redactor.redact(`proxmox-mcp: ${error instanceof Error ? error.message : String(error)}`)}\n`);
     await stop();

@@ -1,9 +1,11 @@
 // `proxmox-mcp serve --http [host:]port`: MCP over Streamable HTTP on Bun.serve, stateless
 // so several processes can sit behind a load balancer. Off loopback it refuses to start
 // without a bearer token; Host and Origin are checked against an allowlist.
-import { createHash, timingSafeEqual } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { createMcpHandler, hostHeaderValidationResponse, localhostAllowedHostnames, localhostAllowedOrigins, originValidationResponse } from "@modelcontextprotocol/server";
+import { HttpAuth, type Principal } from "./auth/http-auth.ts";
+import { isLoopback } from "./auth/loopback.ts";
+import type { OAuthConfig } from "./auth/oauth.ts";
 import type { Logger } from "./log.ts";
 import type { Redactor } from "./security/redactor.ts";
 import { createMcpServer } from "./server.ts";
@@ -13,8 +15,10 @@ import { VERSION } from "./version.ts";
 export interface HttpOptions {
   host: string;
   port: number;
-  /** Bearer token clients must send; required off loopback. */
+  /** Static bearer token clients may send (one-person set-ups). */
   token?: string;
+  /** OAuth resource-server settings (a team: per-person tokens and scopes). */
+  oauth?: OAuthConfig;
   /** Extra Host/Origin hostnames to accept besides the bind address (reverse proxies). */
   allowedHosts: string[];
 }
@@ -24,11 +28,7 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopback };
 
 /** "8080", "127.0.0.1:8080", "[::1]:8080" → host and port. */
 export function parseListen(spec: string): { host: string; port: number } | { problem: string } {
@@ -76,24 +76,21 @@ export function readSecretFile(path: string, variable: string, warn: (message: s
   }
 }
 
-/** Compares digests so neither the token's length nor its content leaks through timing. */
-function tokenMatches(expected: string, header: string | null): boolean {
-  const given = header?.startsWith("Bearer ") ? header.slice(7).trim() : "";
-  const a = createHash("sha256").update(expected).digest();
-  const b = createHash("sha256").update(given).digest();
-  return timingSafeEqual(a, b) && given.length > 0;
-}
-
 export function startHttpServer(registry: ToolRegistry, options: HttpOptions, log: Logger, redactor: Redactor): HttpServer {
-  if (!isLoopback(options.host) && !options.token) {
-    throw new Error(`Refusing to serve MCP on ${options.host} without authentication: set PROXMOX_MCP_HTTP_TOKEN (or PROXMOX_MCP_HTTP_TOKEN_FILE), or bind to 127.0.0.1.`);
+  if (!isLoopback(options.host) && !options.token && !options.oauth) {
+    throw new Error(`Refusing to serve MCP on ${options.host} without authentication: set PROXMOX_MCP_HTTP_TOKEN (or PROXMOX_MCP_HTTP_TOKEN_FILE) or PROXMOX_MCP_OAUTH_ISSUER with PROXMOX_MCP_OAUTH_RESOURCE, or bind to 127.0.0.1.`);
   }
   // Security: off loopback a short token can be guessed; a random 32-character one cannot.
   if (!isLoopback(options.host) && options.token && options.token.length < MIN_TOKEN_LENGTH) {
     throw new Error(`Refusing to serve MCP on ${options.host}: the HTTP token is ${options.token.length} characters; off loopback it must be at least ${MIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32).`);
   }
   if (options.token) redactor.register(options.token);
-  const handler = createMcpHandler(() => createMcpServer(registry), { onerror: (error) => log.debug(`http: ${error.message}`) });
+  const auth = new HttpAuth({ token: options.token, oauth: options.oauth }, registry.instanceNames, log);
+  // Fetch the authorization server's metadata now, so a wrong issuer shows at start-up.
+  auth.verifier?.warmUp().catch((error) => log.warn(`oauth: ${error instanceof Error ? error.message : String(error)}; tokens are refused with 503 until it answers`));
+  // One server per request, built for that request's principal: its tools/list shows only
+  // what the token may use, and its calls carry the token's ceiling and the person's name.
+  const handler = createMcpHandler((ctx) => createMcpServer(registry, (ctx.authInfo?.extra as { principal?: Principal } | undefined)?.principal), { onerror: (error) => log.debug(`http: ${error.message}`) });
   const hostnames = [...localhostAllowedHostnames(), ...(isLoopback(options.host) ? [] : [options.host]), ...options.allowedHosts];
   const origins = [...localhostAllowedOrigins(), ...options.allowedHosts];
 
@@ -115,19 +112,19 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
       if (url.pathname === "/healthz" && request.method === "GET") {
         return Response.json({ status: "ok", name: "proxmox-mcp", version: VERSION });
       }
+      const metadata = request.method === "GET" ? auth.metadata(url.pathname) : undefined;
+      if (metadata) return metadata;
       if (url.pathname !== "/mcp") return plain(404, "Not found. The MCP endpoint is /mcp.");
       // Security: DNS-rebinding protection before anything else looks at the request.
       const rejected = hostHeaderValidationResponse(request, hostnames) ?? originValidationResponse(request, origins);
       // The SDK's answer echoes the attacker's Host; ours is fixed.
       if (rejected) return plain(rejected.status, "Forbidden: this Host or Origin is not allowed here (an allowed name can be added with PROXMOX_MCP_ALLOWED_HOSTS).");
-      if (options.token && !tokenMatches(options.token, request.headers.get("authorization"))) {
-        return new Response(JSON.stringify({ error: "unauthorized", message: "Send Authorization: Bearer <PROXMOX_MCP_HTTP_TOKEN>." }), {
-          status: 401,
-          headers: { "Content-Type": "application/json", "WWW-Authenticate": 'Bearer realm="proxmox-mcp"' },
-        });
-      }
+      const authenticated = await auth.authenticate(request);
+      if ("response" in authenticated) return authenticated.response;
+      const { principal } = authenticated;
       srv.timeout(request, 0);
-      const response = await handler.fetch(request);
+      const authInfo = { token: "", clientId: principal.actor?.clientId ?? principal.actor?.subject ?? "", scopes: [], ...authenticated.authInfo, extra: { principal } };
+      const response = await handler.fetch(request, { authInfo });
       // The last guard on a plain JSON answer; streamed (SSE) frames were redacted at the source.
       if (response.headers.get("content-type")?.includes("application/json")) {
         const text = await response.text();
@@ -138,7 +135,7 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
   });
   const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
   const url = `http://${shownHost}:${server.port}/mcp`;
-  log.info(`proxmox-mcp ${VERSION} serving MCP over Streamable HTTP at ${url}${options.token ? " (bearer token required)" : " (loopback only, no token)"}`);
+  log.info(`proxmox-mcp ${VERSION} serving MCP over Streamable HTTP at ${url} (${auth.describe()})`);
   return {
     url,
     stop: async () => {

@@ -1,7 +1,7 @@
 // Readable resources with stable URIs, served through the same registry calls as the
 // tools (same validation, same redaction): the inventory, each guest, each node.
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
-import type { ToolRegistry } from "./tools/registry.ts";
+import type { CallOptions, ToolRegistry } from "./tools/registry.ts";
 
 export const RESOURCE_SCHEME = "proxmox";
 
@@ -9,9 +9,10 @@ export function guestUri(instance: string, vmid: number): string {
   return `${RESOURCE_SCHEME}://${instance}/guests/${vmid}`;
 }
 
-export function registerResources(server: McpServer, registry: ToolRegistry): void {
+/** `access`: the caller's tier ceiling and name (HTTP), applied to every read behind a resource. */
+export function registerResources(server: McpServer, registry: ToolRegistry, access: Pick<CallOptions, "maxTier" | "actor"> = {}): void {
   const read = async (uri: URL, tool: string, args: Record<string, unknown>) => {
-    const outcome = await registry.call(tool, args);
+    const outcome = await registry.call(tool, args, access);
     if (outcome.isError) throw new Error(outcome.text);
     return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(outcome.structured) }] };
   };
@@ -22,8 +23,8 @@ export function registerResources(server: McpServer, registry: ToolRegistry): vo
       { title: `Inventory of ${instance}`, description: "Every VM and container with node, status and resource use.", mimeType: "application/json" },
       async (uri) => {
         const [vms, cts] = await Promise.all([
-          registry.call("proxmox_list_vms", { instance, include_templates: true, limit: 500 }),
-          registry.call("proxmox_list_containers", { instance, include_templates: true, limit: 500 }),
+          registry.call("proxmox_list_vms", { instance, include_templates: true, limit: 500 }, access),
+          registry.call("proxmox_list_containers", { instance, include_templates: true, limit: 500 }, access),
         ]);
         if (vms.isError || cts.isError) throw new Error(vms.isError ? vms.text : cts.text);
         return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify({ vms: vms.structured, containers: cts.structured }) }] };
@@ -37,7 +38,7 @@ export function registerResources(server: McpServer, registry: ToolRegistry): vo
         const resources = [];
         for (const instance of registry.instanceNames) {
           for (const tool of ["proxmox_list_vms", "proxmox_list_containers"]) {
-            const outcome = await registry.call(tool, { instance, include_templates: true, limit: 500 });
+            const outcome = await registry.call(tool, { instance, include_templates: true, limit: 500 }, access);
             const items = (outcome.structured?.items as { vmid: number; name: string; node: string }[] | undefined) ?? [];
             for (const g of items) resources.push({ uri: guestUri(instance, g.vmid), name: `${g.name || g.vmid} (${g.vmid})`, description: `on ${g.node}`, mimeType: "application/json" });
           }

@@ -1,6 +1,7 @@
 // Builds the runtime (client, logger, audit) and the MCP server from a Config. Every
 // transport goes through createMcpServer; stdio output goes through the redactor.
 import { McpServer, type Transport } from "@modelcontextprotocol/server";
+import type { Principal } from "./auth/http-auth.ts";
 import type { Config } from "./config/env.ts";
 import type { Logger } from "./log.ts";
 import { PveClient } from "./pve/client.ts";
@@ -32,11 +33,14 @@ export function createRegistry(runtime: Runtime, tools: readonly AnyTool[] = ALL
   return new ToolRegistry(tools, runtime);
 }
 
-/** A fresh SDK server over the shared registry; stdio asks for one per connection era. */
-export function createMcpServer(registry: ToolRegistry): McpServer {
+/**
+ * A fresh SDK server over the shared registry; stdio asks for one per connection era, HTTP
+ * one per request, for that request's principal (its token's tier ceiling and its person).
+ */
+export function createMcpServer(registry: ToolRegistry, principal: Principal = {}): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS });
-  registry.registerAll(server);
-  registerResources(server, registry);
+  registry.registerAll(server, principal);
+  registerResources(server, registry, principal);
   registerPrompts(server);
   return server;
 }

@@ -11,6 +11,8 @@ export interface AuditRecord {
   reason?: string;
   upid?: string;
   outcome: string;
+  /** The person behind the call (OAuth subject and client; "http-token" for the static token). */
+  actor?: { subject: string; clientId?: string };
 }
 
 export type Audit = (record: AuditRecord) => void;

@@ -13,7 +13,7 @@ import { endStartup } from "../startup.ts";
 import { builtInSchemas } from "./built-in-schemas.ts" with { type: "macro" };
 import { convert, type JsonSchema, LISTED_TARGET, withServerParams } from "./json-schema.ts";
 import { DEFAULT_SELECTION, isSelected } from "./toolsets.ts";
-import type { AnyTool, Instance, ObjectSchema, ProgressUpdate, ToolContext } from "./types.ts";
+import { type AnyTool, type Instance, type ObjectSchema, type ProgressUpdate, TIER_NAMES, type ToolContext } from "./types.ts";
 
 // Converted when the binary is built: a literal in the compiled code, not a call at run time.
 // Frozen, which also keeps the minifier from inlining the literal (rebuilt per use) where it is read.
@@ -36,6 +36,13 @@ export interface CallOptions {
    * the client ask and call again. Absent: the client cannot ask; the gates alone decide.
    */
   confirm?: (question: string) => Promise<void>;
+  /**
+   * The caller's own ceiling per cluster (an OAuth token's scopes): 0 nothing, else the
+   * highest tier. It only narrows: the server's gates and ceilings still apply on top.
+   */
+  maxTier?: (instance: string) => number;
+  /** Who is calling (token subject and client), for audit lines and the confirmation question. */
+  actor?: { subject: string; clientId?: string };
 }
 
 /** Thrown to hand the SDK an input_required result: the client asks, then calls again. */
@@ -129,7 +136,9 @@ export class ToolRegistry {
 
   async call(name: string, rawArgs: unknown, options: CallOptions = {}): Promise<CallOutcome> {
     endStartup();
-    const { log, redactor, audit } = this.runtime;
+    const { log, redactor } = this.runtime;
+    // Every audit line of this call names the person behind it.
+    const audit: Audit = options.actor ? (entry) => this.runtime.audit({ ...entry, actor: options.actor }) : this.runtime.audit;
     const tool = this.byName.get(name);
     if (!tool) return this.failure(this.unknownTool(name));
     const args = rawArgs ?? {};
@@ -146,6 +155,16 @@ export class ToolRegistry {
       return this.failure(error);
     }
     const { instance } = target;
+
+    // Security: the caller's scopes, before the gates and before any request: a tool the
+    // token may not use on this cluster (or on any cluster the call spans) is refused.
+    if (options.maxTier) {
+      const short = [instance, ...target.others].find((i) => tool.tier > (options.maxTier?.(i.name) ?? 0));
+      if (short) {
+        if (isWrite) audit({ tool: name, args: maskSecrets(record), decision: "refused", reason: "scope", outcome: "scope" });
+        return this.failure(new RefusedError(`${name} was refused: your access token does not allow ${TIER_NAMES[tool.tier]} tools${this.runtime.instances.length > 1 ? ` on cluster ${short.name}` : ""}.`, "Ask for a token with the scope for this tier; the server's own gates apply on top."));
+      }
+    }
 
     // Security: gates first, on the raw arguments, before parsing or any request.
     const refused = checkGates(tool.name, tool.tier, record, instance.config);
@@ -248,9 +267,14 @@ export class ToolRegistry {
     };
   }
 
-  /** Registers every visible tool on an SDK server instance. */
-  registerAll(server: McpServer): void {
-    for (const tool of this.tools) {
+  /**
+   * Registers every visible tool on an SDK server instance. With `access.maxTier` (an OAuth
+   * token's scopes) a tool the token cannot use on any cluster is not registered at all.
+   */
+  registerAll(server: McpServer, access: Pick<CallOptions, "maxTier" | "actor"> = {}): void {
+    const { maxTier } = access;
+    const visible = maxTier ? this.tools.filter((t) => this.runtime.instances.some((i) => t.tier <= maxTier(i.name))) : this.tools;
+    for (const tool of visible) {
       server.registerTool(
         tool.name,
         {
@@ -263,6 +287,7 @@ export class ToolRegistry {
         async (args: unknown, sdkCtx: SdkToolContext) => {
           const progressToken = sdkCtx.mcpReq._meta?.progressToken;
           const outcome = await this.call(tool.name, args, {
+            ...access,
             signal: sdkCtx.mcpReq.signal,
             confirm: clientCanElicit(server, sdkCtx) ? (question) => elicitConfirmation(sdkCtx, question) : undefined,
             progress:

@@ -5,35 +5,14 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { BINARY, envFor, ROOT, runBinary } from "../helpers/harness.ts";
+import { envFor, ROOT, runBinary } from "../helpers/harness.ts";
+import { serveHttp as serve } from "../helpers/http-serve.ts";
 import { useSimulator } from "../helpers/sim.ts";
 import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
 
 const sim = useSimulator();
 const TOKEN = "a3f1c9e27b5d4086a3f1c9e27b5d4086";
 afterAll(removeScratchDirs);
-
-/** Starts `serve --http` and waits for the line naming its URL. */
-async function serve(env: Record<string, string>, listen = "127.0.0.1:0") {
-  const proc = Bun.spawn([BINARY, "serve", "--http", listen], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  let stderr = "";
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  while (!/at (http:\/\/\S+\/mcp)/.test(stderr)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited: ${stderr}`);
-    stderr += decoder.decode(value);
-  }
-  (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      stderr += decoder.decode(value);
-    }
-  })();
-  const url = new URL(/at (http:\/\/\S+\/mcp)/.exec(stderr)?.[1] as string);
-  return { url, proc, stderr: () => stderr };
-}
 
 /** Sends raw bytes (so the Host header can be anything) and returns the whole response. */
 function raw(port: number, request: string): Promise<string> {
