@@ -23,7 +23,7 @@ export function createRuntime(configs: readonly Config[], redactor: Redactor, lo
   const instances = configs.map((config) => {
     // Security: every secret is registered before anything can print it.
     redactor.register(config.tokenSecret);
-    const pve = new PveClient({ baseUrl: config.url, tokenId: config.tokenId, tokenSecret: config.tokenSecret, timeoutMs: config.timeoutMs, tls: config.tls, logger: log, redact: (text) => redactor.redact(text) });
+    const pve = new PveClient({ baseUrl: config.url, tokenId: config.tokenId, tokenSecret: config.tokenSecret, timeoutMs: config.timeoutMs, tls: config.tls, logger: log, redactor });
     return { name: config.name, config, pve };
   });
   return { instances, log, redactor, audit: createAudit(redactor, log, configs[0]?.auditLog) };

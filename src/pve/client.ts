@@ -38,10 +38,11 @@ export interface PveClientOptions {
   retry?: RetryPolicy;
   fetchImpl?: typeof fetch;
   /**
-   * Masks secrets in what PVE answers, before any tool shortens a value: a secret cut in
-   * half by a 300-character clip would no longer be recognised by the final redaction.
+   * Masks secrets in what PVE answers, before any tool shortens a value (a secret cut in
+   * half by a 300-character clip is harder to recognise). Applied after parsing: JSON may
+   * spell the secret with escapes ("\u002d" for "-") that the raw text does not show.
    */
-  redact?: (text: string) => string;
+  redactor?: { redact(text: string): string; redactDeep<T>(value: T): T };
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504, 595]);
@@ -155,13 +156,19 @@ export class PveClient {
     try {
       response = await this.fetchImpl(url, init);
       text = await response.text();
-      if (this.options.redact) text = this.options.redact(text);
     } catch (error) {
       throw this.transportError(method, path, error, opts.signal, timeout, timeoutMs);
     }
     logger.debug(`${method} ${path} → ${response.status} in ${Math.round(performance.now() - started)} ms`);
 
-    const body = parseJson(text);
+    let body = parseJson(text);
+    // Security: mask the parsed answer, whose strings are what tools see and cut; the raw
+    // text is kept only for the non-JSON case, and masked as well.
+    const { redactor } = this.options;
+    if (redactor) {
+      if (body !== undefined) body = redactor.redactDeep(body);
+      else text = redactor.redact(text);
+    }
     // A big cluster's inventory is megabytes of JSON; JSC collects lazily, so without a
     // nudge each such answer adds its garbage to the peak memory of a long-lived server.
     if (text.length > LARGE_BODY) scheduleCollection();

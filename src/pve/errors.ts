@@ -1,5 +1,11 @@
 // Typed failures of a request to Proxmox, each with a message a person can act on.
 import { type ErrorCode, ProxmoxMcpError } from "../errors.ts";
+import { pveText } from "../format/text.ts";
+
+/** How much of PVE's own error text an error keeps (it was masked before this cut). */
+const MAX_PVE_MESSAGE = 300;
+const MAX_PARAM_REASON = 200;
+const MAX_PARAMS = 10;
 
 export class PveError extends ProxmoxMcpError {
   constructor(
@@ -37,7 +43,8 @@ export function errorFromResponse(
   paramErrors: Record<string, string> | undefined,
 ): PveError {
   const where = `${method} ${path}`;
-  const said = pveMessage?.trim();
+  // Security: PVE's text (or a proxy's) is data: one line, bounded, no control characters.
+  const said = pveMessage?.trim() ? pveText(pveMessage.trim(), MAX_PVE_MESSAGE) : undefined;
   const details = { status, method, path, paramErrors, mayHaveReachedPve: true };
   switch (true) {
     case status === 401:
@@ -55,9 +62,12 @@ export function errorFromResponse(
         { ...details, mayHaveReachedPve: false },
       );
     case status === 400: {
+      const entries = paramErrors ? Object.entries(paramErrors) : [];
       const reasons = paramErrors
-        ? Object.entries(paramErrors)
-            .map(([param, reason]) => `${param}: ${reason.trim()}`)
+        ? entries
+            .slice(0, MAX_PARAMS)
+            .map(([param, reason]) => `${pveText(param, 60)}: ${pveText(reason.trim(), MAX_PARAM_REASON)}`)
+            .concat(entries.length > MAX_PARAMS ? [`and ${entries.length - MAX_PARAMS} more`] : [])
             .join("; ")
         : said;
       return new PveError(
