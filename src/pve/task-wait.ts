@@ -1,6 +1,7 @@
 // Never claim done when only a UPID came back: follow the task until it ends, the wait
 // budget runs out, or the client cancels, reporting progress from the task log.
 import { ProxmoxMcpError } from "../errors.ts";
+import { pveText } from "../format/text.ts";
 import type { ToolContext } from "../tools/types.ts";
 import { getTaskLog, getTaskStatus, taskSucceeded } from "./tasks.ts";
 
@@ -41,7 +42,7 @@ export async function waitForTask(ctx: ToolContext, upid: string, budgetSeconds:
     const value = sawPercent ? Math.max(lastProgress, pct ? Number(pct[1]) : lastProgress) : Math.max(lastProgress, waited);
     if (value > lastProgress || lastProgress === 0) {
       lastProgress = value;
-      await ctx.progress({ progress: value, total: sawPercent ? 100 : undefined, message: line ?? `task running for ${waited} s` });
+      await ctx.progress({ progress: value, total: sawPercent ? 100 : undefined, message: line !== undefined ? pveText(line, 200) : `task running for ${waited} s` });
     }
     await sleep(Math.min(delay, Math.max(0, deadline - performance.now())), ctx.signal);
     delay = Math.min(delay * 1.6, 2000);

@@ -192,6 +192,7 @@ export class ToolRegistry {
     // A person confirms tier 3 (and tier 2 with PROXMOX_CONFIRM_WRITES=elicit) when the
     // client can ask: after every gate passed, right before the first write request.
     const askPerson = options.confirm && (tool.tier === 3 || (tool.tier === 2 && instance.config.confirmWrites === "elicit")) ? options.confirm : undefined;
+    const report = options.progress;
     const ctx: ToolContext = {
       instance: instance.name,
       pve: instance.pve,
@@ -199,7 +200,8 @@ export class ToolRegistry {
       otherInstances: target.others,
       log,
       signal: options.signal ?? new AbortController().signal,
-      progress: options.progress ?? (async () => {}),
+      // Security: progress messages carry task log lines, which may echo this call's password.
+      progress: report ? (update) => report({ ...update, message: update.message === undefined ? undefined : scoped.redact(update.message) }) : async () => {},
     };
     if (askPerson) {
       const where = this.runtime.instances.length > 1 ? ` (cluster ${instance.name})` : "";
