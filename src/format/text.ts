@@ -5,8 +5,10 @@
 //
 // - pveText(value, max): one line, control characters escaped, at most `max` characters
 //   (plus a mark saying how much was cut), quoted when it starts like the server's own lines.
+// - clipText(value, max): the same bound and escaping without the quoting, for structured content.
 // - guestOutput(label, text, maxBytes): multi-line output from inside a guest as a labelled
-//   block, every line prefixed, with the count of what was cut.
+//   block, every line prefixed, with the count of what was cut; pveOutput the same for
+//   multi-line text from Proxmox (a task log).
 // - capAnswer(text, maxChars): the last bound on a whole answer's text.
 
 /** Characters that break a line or a table row, steer a terminal, or reorder what a person sees. */
@@ -49,15 +51,15 @@ export function escapeControls(text: string): string {
 }
 
 /**
- * A free-text value from Proxmox (a name, description, note, task log line, error message,
- * config value) fit to go into one line of text: control characters escaped, at most
- * `max` characters of the value kept, the cut said, and quoted when it would otherwise
- * start like one of the server's own lines.
+ * A value from Proxmox or a guest bounded for structured content: control characters
+ * escaped, lone surrogates replaced, at most `max` characters kept and the cut said.
+ * Not quoted: use pveText for anything that goes into text content.
  */
-export function pveText(value: unknown, max = 200): string {
+export function clipText(value: unknown, max = 200): string {
   if (value === undefined || value === null) return "";
   const raw = typeof value === "string" ? value : typeof value === "object" ? safeJson(value) : String(value);
   const limit = Math.max(1, Math.floor(max));
+  if (raw.length <= limit && !UNSAFE_ONE.test(raw) && raw.isWellFormed()) return raw;
   // Security: walk only as far as the bound (cheap even for a 2 MB value), escaping as we go;
   // an escape is never split, and a surrogate pair is never cut in half.
   let out = "";
@@ -69,8 +71,18 @@ export function pveText(value: unknown, max = 200): string {
     used += ch.length;
   }
   const cut = raw.length - used;
-  if (SPEAKS_LIKE_SERVER.test(out)) out = `"${out.replaceAll('"', '\\"')}"`;
   return cut > 0 ? `${out}…[+${cut} chars]` : out;
+}
+
+/**
+ * A free-text value from Proxmox (a name, description, note, task log line, error message,
+ * config value) fit to go into one line of text: control characters escaped, at most
+ * `max` characters of the value kept, the cut said, and quoted when it would otherwise
+ * start like one of the server's own lines.
+ */
+export function pveText(value: unknown, max = 200): string {
+  const out = clipText(value, max);
+  return SPEAKS_LIKE_SERVER.test(out) ? `"${out.replaceAll('"', '\\"')}"` : out;
 }
 
 function safeJson(value: object): string {
@@ -90,8 +102,16 @@ const encoder = new TextEncoder();
  * was cut.
  */
 export function guestOutput(label: string, text: unknown, maxBytes = 8 * 1024): string {
-  const name = pveText(label, 80);
-  const raw = text === undefined || text === null ? "" : typeof text === "string" ? text : safeJson(text as object);
+  return block(`guest output: ${pveText(label, 80)} — written inside the guest, not by proxmox-mcp`, `guest output: ${pveText(label, 80)}`, text, maxBytes);
+}
+
+/** Multi-line text from Proxmox (a task log) as a labelled block, like guestOutput. */
+export function pveOutput(label: string, text: unknown, maxBytes = 32 * 1024): string {
+  return block(`${pveText(label, 80)} — text from Proxmox, not from proxmox-mcp`, pveText(label, 80), text, maxBytes);
+}
+
+function block(head: string, name: string, text: unknown, maxBytes: number): string {
+  const raw = text === undefined || text === null ? "" : typeof text === "string" ? text : Array.isArray(text) ? text.map(String).join("\n") : safeJson(text as object);
   const total = encoder.encode(raw).length;
   let kept = raw;
   if (total > maxBytes) {
@@ -103,8 +123,8 @@ export function guestOutput(label: string, text: unknown, maxBytes = 8 * 1024): 
   if (lines.length > 1 && lines.at(-1) === "") lines.pop();
   const body = lines.map((line) => `| ${escapeControls(line)}`);
   const cutBytes = total - encoder.encode(kept).length;
-  const end = cutBytes > 0 ? `[end of guest output: ${name}; ${cutBytes} of ${total} bytes cut]` : `[end of guest output: ${name}]`;
-  return [`[guest output: ${name} — written inside the guest, not by proxmox-mcp]`, ...body, end].join("\n");
+  const end = cutBytes > 0 ? `[end of ${name}; ${cutBytes} of ${total} bytes cut]` : `[end of ${name}]`;
+  return [`[${head}]`, ...body, end].join("\n");
 }
 
 /** The most text one answer may carry; structured content is bounded field by field. */

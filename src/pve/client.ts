@@ -3,6 +3,7 @@
 // {"data": …} envelope and turns every failure into a typed PveError.
 import { readFileSync } from "node:fs";
 import type { TlsConfig } from "../config/env.ts";
+import { clipText } from "../format/text.ts";
 import type { Logger } from "../log.ts";
 import { errorFromResponse, PveError, tlsHint } from "./errors.ts";
 import { createPinnedFetch } from "./pinned-fetch.ts";
@@ -46,6 +47,11 @@ export interface PveClientOptions {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504, 595]);
+/**
+ * The longest string an answer may hold (PVE's longest, a description, is 8 KiB). Longer
+ * ones are cut with a mark, so one hostile field (a 2 MB OS name) cannot fill an answer.
+ */
+export const MAX_PVE_STRING = 64 * 1024;
 const LARGE_BODY = 512 * 1024;
 
 let collectionPending = false;
@@ -169,6 +175,8 @@ export class PveClient {
       if (body !== undefined) body = redactor.redactDeep(body);
       else text = redactor.redact(text);
     }
+    // Security: after masking, so a cut cannot split a secret the mask would have caught.
+    if (body !== undefined && text.length > MAX_PVE_STRING) body = boundStrings(body, 0);
     // A big cluster's inventory is megabytes of JSON; JSC collects lazily, so without a
     // nudge each such answer adds its garbage to the peak memory of a long-lived server.
     if (text.length > LARGE_BODY) scheduleCollection();
@@ -290,6 +298,19 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A copy with every string longer than MAX_PVE_STRING cut (and marked); others kept as they are. */
+function boundStrings(value: unknown, depth: number): unknown {
+  if (typeof value === "string") return value.length > MAX_PVE_STRING ? clipText(value, MAX_PVE_STRING) : value;
+  if (depth > 64 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => boundStrings(item, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // Defined, not assigned: a "__proto__" key from JSON is data, not a prototype.
+    Object.defineProperty(copy, key.length > 256 ? clipText(key, 256) : key, { value: boundStrings(item, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
 }
 
 function looksLikeHtml(text: string): boolean {

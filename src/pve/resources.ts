@@ -1,5 +1,6 @@
 // Inventory comes from GET /cluster/resources: one request whatever the number of nodes.
 import { NotFoundError, InputError } from "../errors.ts";
+import { pveText } from "../format/text.ts";
 import type { PveClient } from "./client.ts";
 import type { GuestType } from "./formats.ts";
 
@@ -84,11 +85,11 @@ export async function findGuest(pve: PveClient, vmid: number, hint: { node?: str
     throw new NotFoundError(`No guest with vmid ${vmid} exists in the cluster.`, "List guests with proxmox_list_vms or proxmox_list_containers to find the right vmid.");
   }
   if (hint.node && hint.node !== guest.node) {
-    throw new InputError(`Guest ${vmid} (${guest.name}) is on node ${guest.node}, not ${hint.node}.`, `Pass node: "${guest.node}" or leave node out and the server finds it.`);
+    throw new InputError(`Guest ${vmid} (${pveText(guest.name, 63)}) is on node ${pveText(guest.node, 63)}, not ${hint.node}.`, `Pass node: "${guest.node}" or leave node out and the server finds it.`);
   }
   if (hint.type && hint.type !== guest.type) {
     throw new InputError(
-      `Guest ${vmid} (${guest.name}) is a ${guest.type === "qemu" ? "VM (qemu)" : "container (lxc)"}, not ${hint.type}.`,
+      `Guest ${vmid} (${pveText(guest.name, 63)}) is a ${guest.type === "qemu" ? "VM (qemu)" : "container (lxc)"}, not ${hint.type}.`,
       `Pass type: "${guest.type}" or leave type out and the server finds it.`,
     );
   }

@@ -1,4 +1,5 @@
 // Worker tasks: reading a task's status and log.
+import { clipText } from "../format/text.ts";
 import type { PveClient } from "./client.ts";
 import { parseUpid } from "./formats.ts";
 
@@ -14,6 +15,9 @@ export interface TaskStatus {
   endtime?: number;
   pid?: number;
 }
+
+/** The longest task log line kept (vzdump and migration lines are far shorter). */
+const MAX_LOG_LINE = 1000;
 
 export interface TaskLogLine {
   n: number;
@@ -33,7 +37,8 @@ export function getTaskStatus(pve: PveClient, upid: string, signal?: AbortSignal
 
 export async function getTaskLog(pve: PveClient, upid: string, start: number, limit: number, signal?: AbortSignal): Promise<{ lines: TaskLogLine[]; total: number }> {
   const envelope = await pve.request<TaskLogLine[] | null>("GET", ["nodes", taskNode(upid), "tasks", upid, "log"], { start, limit }, { signal });
-  const lines = envelope.data ?? [];
+  // Security: a log line may quote a guest (a hook's output, a guest name); bounded here.
+  const lines = (Array.isArray(envelope.data) ? envelope.data : []).map((l) => ({ n: Number(l?.n) || 0, t: clipText(l?.t, MAX_LOG_LINE) }));
   return { lines, total: envelope.total ?? start + lines.length };
 }
 

@@ -1,5 +1,6 @@
 // proxmox_list_backups: "when was the last backup?" across every backup storage.
 import * as v from "valibot";
+import { clipText } from "../format/text.ts";
 import { bytes, isoTime, moreLine, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { listResources } from "../pve/resources.ts";
@@ -65,7 +66,8 @@ export const listBackups = defineTool({
       .flat()
       .map((c) => {
         const vmid = Number(c.vmid);
-        const notes = c.notes ?? "";
+        // Cut after the client masked secrets; clipText says how much was cut.
+        const notes = clipText(c.notes ?? "", NOTES_MAX);
         return {
           volid: c.volid,
           storage: c.storage,
@@ -73,7 +75,7 @@ export const listBackups = defineTool({
           size_bytes: c.size ?? 0,
           ctime: c.ctime ?? 0,
           format: c.format ?? "",
-          notes: notes.length > NOTES_MAX ? `${notes.slice(0, NOTES_MAX)}…` : notes,
+          notes,
           protected: c.protected === 1 || c.protected === true,
           verified: c.verification?.state ?? null,
         };

@@ -1,5 +1,6 @@
 // proxmox_status: the first question an admin asks — is the cluster healthy?
 import * as v from "valibot";
+import { pveText } from "../format/text.ts";
 import { bytes, duration, percent, round, table } from "../format/units.ts";
 import type { PveClient } from "../pve/client.ts";
 import { listResources } from "../pve/resources.ts";
@@ -67,12 +68,12 @@ async function summarise(pve: PveClient, signal: AbortSignal): Promise<Summary> 
 }
 
 function render(s: Summary, label = ""): string {
-  const offline = s.nodes.filter((n) => !n.online).map((n) => n.name);
+  const offline = s.nodes.filter((n) => !n.online).map((n) => pveText(n.name, 63));
   const online = `${s.nodes.length - offline.length}/${s.nodes.length} nodes online${offline.length ? ` (offline: ${offline.join(", ")})` : ""}`;
-  const head = s.cluster ? `${label}Cluster "${s.cluster.name}": ${s.cluster.quorate ? "quorate" : "NOT QUORATE"}, ${online}.` : `${label}Standalone node (no cluster), ${online}.`;
+  const head = s.cluster ? `${label}Cluster "${pveText(s.cluster.name, 63)}": ${s.cluster.quorate ? "quorate" : "NOT QUORATE"}, ${online}.` : `${label}Standalone node (no cluster), ${online}.`;
   return [
     head,
-    `Proxmox VE ${s.version.version}.`,
+    `Proxmox VE ${pveText(s.version.version, 40)}.`,
     table(
       ["node", "state", "cpu", "memory", "uptime"],
       s.nodes.map((n) => [n.name, n.online ? "online" : "OFFLINE", n.online ? `${percent(n.cpu)} of ${n.cpus}` : "-", n.online ? `${bytes(n.mem_bytes)}/${bytes(n.maxmem_bytes)}` : "-", duration(n.uptime_s)]),

@@ -2,6 +2,7 @@
 // needs the QEMU guest agent running inside; containers are read from the host side.
 import * as v from "valibot";
 import { ProxmoxMcpError } from "../errors.ts";
+import { clipText, guestOutput, pveText } from "../format/text.ts";
 import * as f from "../pve/formats.ts";
 import { findGuest } from "../pve/resources.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
@@ -20,6 +21,14 @@ interface LxcInterface {
   inet6?: string;
   "ip-addresses"?: { "ip-address": string; "ip-address-type": string; prefix?: number }[];
 }
+
+// Security: everything the agent reports is written by whoever is root inside the VM.
+// Bounded here, for structured content too; escaped and labelled in the text.
+const MAX_OS_FIELD = 200;
+const MAX_IFACE_NAME = 64;
+const MAX_ADDRESS = 64;
+const MAX_INTERFACES = 64;
+const MAX_ADDRESSES = 32;
 
 const Iface = v.object({ name: v.string(), mac: v.nullable(v.string()), ipv4: v.array(v.string()), ipv6: v.array(v.string()) });
 
@@ -47,46 +56,62 @@ export const guestInfo = defineTool({
     const opts = { signal: ctx.signal };
     const result = { vmid: guest.vmid, type: guest.type, node: guest.node, name: guest.name };
     if (guest.status !== "running") {
-      return { text: `${guest.name || guest.vmid} is ${guest.status}; a stopped guest has no running OS or addresses to report.`, data: { ...result, agent: guest.type === "qemu" ? ("not_running" as const) : ("not_applicable" as const), os: null, interfaces: [] } };
+      return { text: `${pveText(guest.name, 63) || guest.vmid} is ${guest.status}; a stopped guest has no running OS or addresses to report.`, data: { ...result, agent: guest.type === "qemu" ? ("not_running" as const) : ("not_applicable" as const), os: null, interfaces: [] } };
     }
     if (guest.type === "lxc") {
       const list = (await ctx.pve.get<LxcInterface[] | null>([...base, "interfaces"], {}, opts)) ?? [];
-      const interfaces = list.filter((i) => i.name !== "lo").map((i) => toIface(i.name, i.hwaddr ?? i["hardware-address"], i["ip-addresses"], [i.inet, i.inet6]));
-      return { text: render(guest.name, guest.vmid, null, interfaces), data: { ...result, agent: "not_applicable" as const, os: null, interfaces } };
+      const all = (Array.isArray(list) ? list : []).filter((i) => i?.name !== "lo");
+      const interfaces = all.slice(0, MAX_INTERFACES).map((i) => toIface(i.name, i.hwaddr ?? i["hardware-address"], i["ip-addresses"], [i.inet, i.inet6]));
+      return { text: render(guest.name, guest.vmid, null, interfaces, "host", all.length), data: { ...result, agent: "not_applicable" as const, os: null, interfaces } };
     }
     let os: { name: string; version: string; kernel: string } | null = null;
     let interfaces: v.InferOutput<typeof Iface>[] = [];
+    let total = 0;
     try {
       const [osinfo, net] = await Promise.all([
         ctx.pve.get<{ result?: Record<string, string> }>([...base, "agent", "get-osinfo"], {}, opts),
         ctx.pve.get<{ result?: AgentInterface[] }>([...base, "agent", "network-get-interfaces"], {}, opts),
       ]);
       const r = osinfo?.result;
-      if (r) os = { name: r["pretty-name"] ?? r.name ?? "", version: r.version ?? r["version-id"] ?? "", kernel: r["kernel-release"] ?? "" };
-      interfaces = (net?.result ?? []).filter((i) => i.name !== "lo").map((i) => toIface(i.name, i["hardware-address"], i["ip-addresses"], []));
+      if (r) os = { name: clipText(r["pretty-name"] ?? r.name ?? "", MAX_OS_FIELD), version: clipText(r.version ?? r["version-id"] ?? "", MAX_OS_FIELD), kernel: clipText(r["kernel-release"] ?? "", MAX_OS_FIELD) };
+      const reported = Array.isArray(net?.result) ? net.result : [];
+      const all = reported.filter((i) => i?.name !== "lo");
+      total = all.length;
+      interfaces = all.slice(0, MAX_INTERFACES).map((i) => toIface(i.name, i["hardware-address"], i["ip-addresses"], []));
     } catch (error) {
       // PVE answers 500 "QEMU guest agent is not running" when the agent is off.
       if (error instanceof ProxmoxMcpError && /agent/i.test(error.message)) {
         return {
-          text: `VM ${guest.vmid} (${guest.name}) runs, but its QEMU guest agent does not answer, so its OS and IPs are unknown. Install and start qemu-guest-agent in the VM and enable "QEMU Guest Agent" in its options.`,
+          text: `VM ${guest.vmid} (${pveText(guest.name, 63)}) runs, but its QEMU guest agent does not answer, so its OS and IPs are unknown. Install and start qemu-guest-agent in the VM and enable "QEMU Guest Agent" in its options.`,
           data: { ...result, agent: "not_running" as const, os: null, interfaces: [] },
         };
       }
       throw error;
     }
-    return { text: render(guest.name, guest.vmid, os, interfaces), data: { ...result, agent: "running" as const, os, interfaces } };
+    return { text: render(guest.name, guest.vmid, os, interfaces, "agent", total), data: { ...result, agent: "running" as const, os, interfaces } };
   },
 });
 
-function toIface(name: string, mac: string | undefined, addresses: AgentInterface["ip-addresses"], extra: (string | undefined)[]): v.InferOutput<typeof Iface> {
-  const all = [...(addresses ?? []).map((a) => (a.prefix !== undefined ? `${a["ip-address"]}/${a.prefix}` : a["ip-address"])), ...extra.filter((x): x is string => !!x)];
+function toIface(name: unknown, mac: unknown, addresses: AgentInterface["ip-addresses"], extra: (string | undefined)[]): v.InferOutput<typeof Iface> {
+  const listed = Array.isArray(addresses) ? addresses.slice(0, MAX_ADDRESSES) : [];
+  const all = [...listed.map((a) => (a?.prefix !== undefined ? `${a?.["ip-address"]}/${a.prefix}` : String(a?.["ip-address"]))), ...extra.filter((x): x is string => !!x)].map((a) => clipText(a, MAX_ADDRESS));
   const unique = [...new Set(all)];
-  return { name, mac: mac ?? null, ipv4: unique.filter((a) => !a.includes(":")), ipv6: unique.filter((a) => a.includes(":")) };
+  return { name: clipText(name, MAX_IFACE_NAME), mac: mac === undefined || mac === null ? null : clipText(mac, MAX_ADDRESS), ipv4: unique.filter((a) => !a.includes(":")), ipv6: unique.filter((a) => a.includes(":")) };
 }
 
-function render(name: string, vmid: number, os: { name: string; version: string; kernel: string } | null, interfaces: v.InferOutput<typeof Iface>[]): string {
-  return [
-    `${name || vmid}${os ? `: ${os.name}${os.kernel ? ` (kernel ${os.kernel})` : ""}` : ""}.`,
-    ...interfaces.map((i) => `  ${i.name}${i.mac ? ` ${i.mac}` : ""}: ${[...i.ipv4, ...i.ipv6].join(", ") || "no address"}`),
-  ].join("\n");
+/**
+ * The agent's report as text: the server's own line names the guest; what the guest said is
+ * a labelled block (every line prefixed, escaped, bounded), so a forged OS name or interface
+ * name can neither pass for another guest's row nor for a line of the server's.
+ */
+function render(name: string, vmid: number, os: { name: string; version: string; kernel: string } | null, interfaces: v.InferOutput<typeof Iface>[], source: "agent" | "host", total: number): string {
+  const shown = interfaces;
+  const reported = [
+    ...(os ? [`os: ${pveText(os.name, MAX_OS_FIELD)}`, `kernel: ${pveText(os.kernel || "unknown", MAX_OS_FIELD)}`] : []),
+    ...shown.map((i) => `interface ${pveText(i.name, MAX_IFACE_NAME)}${i.mac ? ` ${pveText(i.mac, MAX_ADDRESS)}` : ""}: ${[...i.ipv4, ...i.ipv6].map((a) => pveText(a, MAX_ADDRESS)).join(", ") || "no address"}`),
+  ];
+  const more = total > shown.length ? `\n… ${total - shown.length} more interfaces not shown (structured content holds the first ${shown.length}).` : "";
+  const head = `Guest ${vmid}${name ? ` (${pveText(name, 63)})` : ""}: ${total} interface(s)${os ? " and its OS" : ""}, as ${source === "agent" ? "its QEMU guest agent reports them" : "the container's host side reports them"}.`;
+  if (reported.length === 0) return `${head}\n(nothing reported)`;
+  return `${head}\n${source === "agent" ? guestOutput(`guest agent of VM ${vmid}`, reported.join("\n"), 16 * 1024) : reported.map((l) => `  ${l}`).join("\n")}${more}`;
 }

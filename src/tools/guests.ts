@@ -1,5 +1,6 @@
 // Read tools about guests: the two inventory lists, one guest in detail, templates.
 import * as v from "valibot";
+import { clipText, pveText } from "../format/text.ts";
 import { bytes, duration, moreLine, percent, round, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { findGuest, type Guest, listGuests, listResources } from "../pve/resources.ts";
@@ -196,13 +197,14 @@ export const getResource = defineTool({
     };
     const c = data.current;
     const text = [
-      `${type === "qemu" ? "VM" : "Container"} ${args.vmid} "${name}" on ${node}: ${c.status}${data.template ? " (template)" : ""}${c.lock ? `, locked (${c.lock})` : ""}${c.ha_state ? `, HA ${c.ha_state}` : ""}.`,
+      `${type === "qemu" ? "VM" : "Container"} ${args.vmid} "${pveText(name, 63)}" on ${pveText(node, 63)}: ${pveText(c.status, 40)}${data.template ? " (template)" : ""}${c.lock ? `, locked (${pveText(c.lock, 40)})` : ""}${c.ha_state ? `, HA ${pveText(c.ha_state, 40)}` : ""}.`,
       c.status === "running"
         ? `CPU ${percent(c.cpu)} of ${c.cpus}, memory ${bytes(c.mem_bytes)}/${bytes(c.maxmem_bytes)}, uptime ${duration(c.uptime_s)}, net in/out ${bytes(c.netin_bytes)}/${bytes(c.netout_bytes)}.`
         : `Memory ${bytes(c.maxmem_bytes)} configured, disk ${bytes(c.maxdisk_bytes)}.`,
-      data.tags.length ? `Tags: ${data.tags.join(", ")}.` : "",
+      data.tags.length ? `Tags: ${data.tags.map((t) => pveText(t, 64)).join(", ")}.` : "",
       "Config:",
-      ...Object.entries(cfg).map(([k, val]) => `  ${k}: ${val}`),
+      // Security: keys and values are PVE's (a description is anyone's free text): one line each.
+      ...Object.entries(cfg).map(([k, val]) => `  ${pveText(k, 64)}: ${typeof val === "number" ? val : pveText(val, CONFIG_VALUE_MAX + 40)}`),
     ]
       .filter(Boolean)
       .join("\n");
@@ -216,7 +218,7 @@ function flattenConfig(config: Record<string, unknown>): Record<string, string |
   for (const [key, value] of Object.entries(config)) {
     if (key === "digest" || value === null || value === undefined) continue;
     let scalar: string | number = typeof value === "number" ? value : typeof value === "string" ? value : JSON.stringify(value);
-    if (typeof scalar === "string" && scalar.length > CONFIG_VALUE_MAX) scalar = `${scalar.slice(0, CONFIG_VALUE_MAX)}… (${scalar.length} chars)`;
+    if (typeof scalar === "string" && scalar.length > CONFIG_VALUE_MAX) scalar = clipText(scalar, CONFIG_VALUE_MAX);
     out[key] = scalar;
   }
   return out;

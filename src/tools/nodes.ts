@@ -1,5 +1,6 @@
 // proxmox_node_status: one node in detail — load, memory, disks, services, subscription, updates.
 import * as v from "valibot";
+import { pveText } from "../format/text.ts";
 import { bytes, duration, percent, round, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
@@ -106,11 +107,11 @@ export const nodeStatus = defineTool({
     const failing = data.disks?.filter((d) => !["PASSED", "OK", "UNKNOWN"].includes(d.health.toUpperCase())) ?? [];
     const text = [
       `Node ${args.node}: CPU ${percent(data.cpu)} of ${data.cpus}${data.loadavg.length ? `, load ${data.loadavg.join(" ")}` : ""}, memory ${bytes(data.mem_bytes)}/${bytes(data.maxmem_bytes)}, root ${bytes(data.rootfs_bytes)}/${bytes(data.maxrootfs_bytes)}, swap ${bytes(data.swap_bytes)}/${bytes(data.maxswap_bytes)}, up ${duration(data.uptime_s)}.`,
-      `${data.pve_version || "PVE version unknown"}; kernel ${data.kernel || "unknown"}.`,
-      data.services ? (down.length ? `Services NOT active: ${down.map((s) => `${s.name} (${s.state})`).join(", ")}.` : `Key services active (${data.services.length}).`) : "",
-      data.disks ? (failing.length ? `Disks with SMART problems: ${failing.map((d) => `${d.device} ${d.health}`).join(", ")}.` : `${data.disks.length} disks, SMART OK.`) : "",
+      `${pveText(data.pve_version, 100) || "PVE version unknown"}; kernel ${pveText(data.kernel, 100) || "unknown"}.`,
+      data.services ? (down.length ? `Services NOT active: ${down.map((s) => `${pveText(s.name, 64)} (${pveText(s.state, 40)})`).join(", ")}.` : `Key services active (${data.services.length}).`) : "",
+      data.disks ? (failing.length ? `Disks with SMART problems: ${failing.map((d) => `${pveText(d.device, 100)} ${pveText(d.health, 40)}`).join(", ")}.` : `${data.disks.length} disks, SMART OK.`) : "",
       data.disks?.length ? table(["device", "model", "size", "health", "used"], data.disks.map((d) => [d.device, d.model, bytes(d.size_bytes), d.health, d.used])) : "",
-      data.subscription ? `Subscription: ${data.subscription.status}${data.subscription.level ? ` (${data.subscription.level})` : ""}.` : "",
+      data.subscription ? `Subscription: ${pveText(data.subscription.status, 40)}${data.subscription.level ? ` (${pveText(data.subscription.level, 40)})` : ""}.` : "",
       data.pending_updates !== null ? `${data.pending_updates} package updates pending.` : "",
       unavailable.length ? `Not readable with this token: ${unavailable.join(", ")}.` : "",
     ]

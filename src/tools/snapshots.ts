@@ -4,6 +4,7 @@ import { NotFoundError, RefusedError } from "../errors.ts";
 import type { PveClient } from "../pve/client.ts";
 import * as f from "../pve/formats.ts";
 import type { Guest } from "../pve/resources.ts";
+import { clipText } from "../format/text.ts";
 import { isoTime, table } from "../format/units.ts";
 import { findGuest } from "../pve/resources.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
@@ -105,7 +106,7 @@ export const listSnapshotsTool = defineTool({
     const guest = await findGuest(ctx.pve, args.vmid, { node: args.node }, ctx.signal);
     const items = (await listSnapshots(ctx.pve, guest, ctx.signal))
       .sort((a, b) => (a.snaptime ?? 0) - (b.snaptime ?? 0))
-      .map((s) => ({ name: s.name, time: isoTime(s.snaptime), description: (s.description ?? "").trim().slice(0, 200), parent: s.parent ?? null, vmstate: s.vmstate === 1 || s.vmstate === true }));
+      .map((s) => ({ name: s.name, time: isoTime(s.snaptime), description: clipText(typeof s.description === "string" ? s.description.trim() : s.description, 200), parent: s.parent ?? null, vmstate: s.vmstate === 1 || s.vmstate === true }));
     const text = items.length
       ? `${items.length} snapshots of ${describeGuest(guest)}:\n${table(["name", "time", "parent", "ram", "description"], items.map((s) => [s.name, s.time ?? "-", s.parent ?? "-", s.vmstate ? "yes" : "no", s.description]))}`
       : `${describeGuest(guest)} has no snapshots.`;

@@ -1,5 +1,6 @@
 // Read tools about worker tasks: what ran recently, how one task ended, what it logged.
 import * as v from "valibot";
+import { pveOutput, pveText } from "../format/text.ts";
 import { isoTime, moreLine, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { getTaskLog, getTaskStatus, taskSucceeded } from "../pve/tasks.ts";
@@ -128,8 +129,8 @@ export const getTaskStatusTool = defineTool({
       end: stopped ? isoTime(s.endtime) : null,
     };
     const text = stopped
-      ? `Task ${data.type}${data.id ? ` ${data.id}` : ""} on ${data.node} ${data.ok ? "finished OK" : "FAILED"}: ${data.exitstatus ?? "no exit status"} (started ${data.start}${data.end ? `, ended ${data.end}` : ""}).`
-      : `Task ${data.type}${data.id ? ` ${data.id}` : ""} on ${data.node} is still running (started ${data.start}). Check again later, or read proxmox_get_task_log.`;
+      ? `Task ${pveText(data.type, 40)}${data.id ? ` ${pveText(data.id, 80)}` : ""} on ${pveText(data.node, 63)} ${data.ok ? "finished OK" : "FAILED"}: ${data.exitstatus === null ? "no exit status" : pveText(data.exitstatus, 300)} (started ${data.start}${data.end ? `, ended ${data.end}` : ""}).`
+      : `Task ${pveText(data.type, 40)}${data.id ? ` ${pveText(data.id, 80)}` : ""} on ${pveText(data.node, 63)} is still running (started ${data.start}). Check again later, or read proxmox_get_task_log.`;
     return { text, data };
   },
 });
@@ -171,7 +172,7 @@ export const getTaskLogTool = defineTool({
     const data = { upid: args.upid, total: page.total, start, lines, more_before: start, more_after: moreAfter };
     const text = [
       `Task log lines ${start + 1}–${start + lines.length} of ${page.total}${start > 0 ? ` (${start} earlier lines: pass start to page)` : ""}:`,
-      ...lines,
+      pveOutput("task log", lines.join("\n"), 128 * 1024),
       moreAfter > 0 ? `… ${moreAfter} more lines after these (pass start: ${start + lines.length}).` : "",
     ]
       .filter((l, i) => l !== "" || i === 0)

@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { vmidAllowed, formatRanges } from "../config/ranges.ts";
 import { RefusedError } from "../errors.ts";
+import { pveOutput, pveText } from "../format/text.ts";
 import { PveError } from "../pve/errors.ts";
 import * as f from "../pve/formats.ts";
 import { findGuest, type Guest } from "../pve/resources.ts";
@@ -61,13 +62,13 @@ export async function resolveWriteTarget(ctx: ToolContext, args: { vmid: number;
   checkNodePolicy(ctx, guest.node);
   const tagged = guest.tags.map((t) => t.toLowerCase()).filter((t) => ctx.config.protectedTags.includes(t));
   if (tagged.length > 0) {
-    throw new RefusedError(`Refused: guest ${guest.vmid} (${guest.name}) carries the protected tag ${tagged.join(", ")} (PROXMOX_PROTECTED_TAGS), so no write may touch it.`, "Ask the admin, or remove the tag in Proxmox if that is really intended.");
+    throw new RefusedError(`Refused: guest ${guest.vmid} (${pveText(guest.name, 63)}) carries the protected tag ${tagged.join(", ")} (PROXMOX_PROTECTED_TAGS), so no write may touch it.`, "Ask the admin, or remove the tag in Proxmox if that is really intended.");
   }
   return guest;
 }
 
 export function describeGuest(g: Pick<Guest, "vmid" | "name" | "type" | "node">): string {
-  return `${g.type === "qemu" ? "VM" : "container"} ${g.vmid}${g.name ? ` (${g.name})` : ""} on ${g.node}`;
+  return `${g.type === "qemu" ? "VM" : "container"} ${g.vmid}${g.name ? ` (${pveText(g.name, 63)})` : ""} on ${pveText(g.node, 63)}`;
 }
 
 /** Follows the task when asked to and renders the outcome in words a model cannot misread. */
@@ -83,7 +84,7 @@ export async function finishTask(
     // Security: the request was sent; saying "failed" could make a model repeat a create.
     throw new PveError(
       "bad_response",
-      `${what}: Proxmox accepted the request but answered without a task id (got ${JSON.stringify(upid)?.slice(0, 60)}). The action may have happened.`,
+      `${what}: Proxmox accepted the request but answered without a task id (got ${pveText(JSON.stringify(upid) ?? "nothing", 60)}). The action may have happened.`,
       "Check with proxmox_recent_tasks (and the guest's state) before trying again.",
       { method: "POST", path: "-", mayHaveReachedPve: true },
     );
@@ -94,10 +95,10 @@ export async function finishTask(
   let text: string;
   switch (outcome.state) {
     case "ok":
-      text = `${what}: task finished OK${outcome.exitstatus && outcome.exitstatus !== "OK" ? ` (${outcome.exitstatus})` : ""} after ${outcome.waited_s} s.`;
+      text = `${what}: task finished OK${outcome.exitstatus && outcome.exitstatus !== "OK" ? ` (${pveText(outcome.exitstatus, 200)})` : ""} after ${outcome.waited_s} s.`;
       break;
     case "failed":
-      text = `${what}: task FAILED: ${outcome.exitstatus}.\nLast log lines:\n${outcome.log_tail.join("\n")}`;
+      text = `${what}: task FAILED: ${pveText(outcome.exitstatus, 300)}.\n${pveOutput("last task log lines", outcome.log_tail.join("\n"), 8 * 1024)}`;
       break;
     default:
       text = wait.wait

@@ -8,7 +8,7 @@ export interface Upstream extends SimLike {
 }
 
 export interface UpstreamRules {
-  /** Answers a request itself (path without /api2/json, no query), or undefined to forward it. */
+  /** Answers a request itself (path without /api2/json, no query): a Response, a raw JSON string, or the data to wrap; undefined forwards it. */
   answer?: (method: string, path: string) => unknown | undefined;
   /** Rewrites the simulator's answer text for a path. */
   rewrite?: (path: string, text: string) => string;
@@ -22,6 +22,7 @@ export function hostileUpstream(sim: SimLike, rules: UpstreamRules): Upstream {
       const url = new URL(request.url);
       const path = decodeURIComponent(url.pathname.replace(/^\/api2\/json/, ""));
       const own = rules.answer?.(request.method, path);
+      if (own instanceof Response) return own;
       if (own !== undefined) return new Response(typeof own === "string" ? own : JSON.stringify({ data: own }), { headers: { "Content-Type": "application/json;charset=UTF-8" } });
       const body = request.method === "GET" || request.method === "DELETE" ? undefined : await request.text();
       const forwarded = await fetch(`${sim.url}${url.pathname}${url.search}`, { method: request.method, headers: request.headers, body });
