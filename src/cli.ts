@@ -1,9 +1,11 @@
 #!/usr/bin/env bun
 // Command line: argv → config → transport. Only JSON-RPC goes to stdout while serving;
 // every other word this process says goes to stderr through the redactor.
+import { readFileSync } from "node:fs";
 import { type Config, formatConfigProblems, isTruthy, loadConfig } from "./config/env.ts";
 import { loadInstances } from "./config/instances.ts";
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from "./log.ts";
+import { auditKeyFrom, verifyChain } from "./security/audit-chain.ts";
 import { Redactor } from "./security/redactor.ts";
 import { createMcpServer, createRegistry, createRuntime, RedactingTransport } from "./server.ts";
 import { ALL_TOOLS } from "./tools/index.ts";
@@ -20,6 +22,7 @@ Usage:
   proxmox-mcp tools [--json]       list the tools offered, with their tiers and toolsets
   proxmox-mcp call TOOL [JSON]     run one tool and print its answer (exit 1 on a tool error)
   proxmox-mcp doctor               check configuration, reach, TLS, token and privileges
+  proxmox-mcp audit verify FILE    check an audit log's hash chain (needs PROXMOX_AUDIT_KEY)
   proxmox-mcp serve --http [HOST:]PORT
                                    serve MCP over Streamable HTTP at /mcp (stateless; GET /healthz)
   proxmox-mcp --help | --version
@@ -44,6 +47,7 @@ Environment:
   PROXMOX_ALLOWED_NODES       writes only on these nodes, e.g. pve1,pve2
   PROXMOX_PROTECTED_TAGS      guests with any of these tags refuse every write
   PROXMOX_AUDIT_LOG           append write audit records (JSON lines) to this file instead of stderr
+  PROXMOX_AUDIT_KEY           32+ characters: seal audit lines into a keyed hash chain (or PROXMOX_AUDIT_KEY_FILE)
   PROXMOX_CONFIG              JSON file naming several clusters (instances); see README
   PROXMOX_MCP_HTTP_TOKEN      bearer token for --http (or PROXMOX_MCP_HTTP_TOKEN_FILE); required off loopback
   PROXMOX_MCP_ALLOWED_HOSTS   extra Host/Origin names accepted by --http, e.g. mcp.example.lan
@@ -53,7 +57,7 @@ Environment:
 `;
 
 interface Cli {
-  command: "serve" | "tools" | "call" | "demo" | "doctor" | "help" | "version";
+  command: "serve" | "tools" | "call" | "demo" | "doctor" | "audit" | "help" | "version";
   demo: boolean;
   json: boolean;
   http?: string;
@@ -80,7 +84,7 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   }
   const [command, ...rest] = positional;
   if (command === undefined) return cli;
-  if (command === "tools" || command === "call" || command === "demo" || command === "serve" || command === "doctor") {
+  if (command === "tools" || command === "call" || command === "demo" || command === "serve" || command === "doctor" || command === "audit") {
     return { ...cli, command, rest, demo: cli.demo || command === "demo" };
   }
   return { error: `unknown command '${command}'` };
@@ -131,6 +135,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
     }
     return listTools(cli.json, isTruthy(env.PROXMOX_READ_ONLY), selection.toolsets, out);
   }
+  if (cli.command === "audit") return auditCommand(cli.rest, env, redactor, out);
   if (cli.command === "doctor" && !cli.demo) {
     const { runDoctor } = await import("./doctor.ts");
     return runDoctor(env, log, out, (secret) => redactor.register(secret));
@@ -152,7 +157,15 @@ export async function main(argv: readonly string[], env: Record<string, string |
       log.warn(`${configs.length > 1 ? `instance ${config.name}: ` : ""}PROXMOX_TLS_INSECURE is on: the server certificate is NOT verified. Prefer PROXMOX_CA_FILE or PROXMOX_TLS_FINGERPRINT.`);
     }
   }
-  const runtime = createRuntime(configs, redactor, log);
+  const auditKey = auditKeyFrom(env);
+  if (auditKey.problem) {
+    process.stderr.write(`proxmox-mcp: ${auditKey.problem}\n`);
+    await stop();
+    return 2;
+  }
+  // Security: the key seals the audit chain; it is masked like every other secret.
+  redactor.register(auditKey.key);
+  const runtime = createRuntime(configs, redactor, log, auditKey.key);
   const registry = createRegistry(runtime);
 
   switch (cli.command) {
@@ -198,6 +211,40 @@ export async function main(argv: readonly string[], env: Record<string, string |
 }
 
 /** The tools a server with this configuration offers (the registry's rule), each with its set. */
+/** `proxmox-mcp audit verify FILE`: 0 when the chain is intact, 1 at the first break, 2 on usage. */
+function auditCommand(rest: string[], env: Record<string, string | undefined>, redactor: Redactor, out: (text: string) => void): number {
+  const [sub, file] = rest;
+  if (sub !== "verify" || !file || rest.length > 2) {
+    process.stderr.write("proxmox-mcp: usage: proxmox-mcp audit verify FILE (with PROXMOX_AUDIT_KEY or PROXMOX_AUDIT_KEY_FILE set)\n");
+    return 2;
+  }
+  const { key, problem } = auditKeyFrom(env);
+  if (problem || !key) {
+    process.stderr.write(`proxmox-mcp: ${problem ?? "audit verify needs the key the log was sealed with: set PROXMOX_AUDIT_KEY or PROXMOX_AUDIT_KEY_FILE."}\n`);
+    return 2;
+  }
+  redactor.register(key);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    process.stderr.write(`proxmox-mcp: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"}).\n`);
+    return 2;
+  }
+  const result = verifyChain(text, key);
+  const restarts = result.restarts.length ? `; a new chain began at line ${result.restarts.join(", ")} (a process started)` : "";
+  if (!result.ok) {
+    out(`${file}: BROKEN at line ${result.problem?.line}: ${result.problem?.message}. ${result.records} record(s) before it verified${restarts}.`);
+    return 1;
+  }
+  if (result.records === 0) {
+    out(`${file}: no sealed audit records found (was PROXMOX_AUDIT_KEY set when they were written?).`);
+    return 1;
+  }
+  out(`${file}: intact, ${result.records} record(s)${restarts}. Last: seq ${result.last?.seq}, mac ${result.last?.prev}. Keep these two elsewhere: removing lines from the end can only be seen against them.`);
+  return 0;
+}
+
 function listTools(json: boolean, readOnly: boolean, selection: readonly string[], out: (text: string) => void): number {
   const tools = ALL_TOOLS.filter((t) => isSelected(t, selection) && (!readOnly || t.tier === 1));
   if (json) {

@@ -19,14 +19,15 @@ export const SERVER_NAME = "proxmox-mcp";
 const INSTRUCTIONS =
   "Tools for one Proxmox VE cluster. Reads are open. Writes need confirm: true, set only when the user asked for that action; destructive tools also need destructive: true and a server started with PROXMOX_ENABLE_DESTRUCTIVE=1. Writes return a task UPID: follow it with proxmox_get_task_status.";
 
-export function createRuntime(configs: readonly Config[], redactor: Redactor, log: Logger): Runtime {
+/** `auditKey`: PROXMOX_AUDIT_KEY, which seals the audit lines into a hash chain. */
+export function createRuntime(configs: readonly Config[], redactor: Redactor, log: Logger, auditKey?: string): Runtime {
   const instances = configs.map((config) => {
     // Security: every secret is registered before anything can print it.
     redactor.register(config.tokenSecret);
     const pve = new PveClient({ baseUrl: config.url, tokenId: config.tokenId, tokenSecret: config.tokenSecret, timeoutMs: config.timeoutMs, tls: config.tls, logger: log, redactor });
     return { name: config.name, config, pve };
   });
-  return { instances, log, redactor, audit: createAudit(redactor, log, configs[0]?.auditLog) };
+  return { instances, log, redactor, audit: createAudit(redactor, log, configs[0]?.auditLog, auditKey) };
 }
 
 export function createRegistry(runtime: Runtime, tools: readonly AnyTool[] = ALL_TOOLS): ToolRegistry {

@@ -2,6 +2,7 @@
 // to PROXMOX_AUDIT_LOG. Arguments pass through the redactor like everything else.
 import { appendFileSync } from "node:fs";
 import type { Logger } from "../log.ts";
+import { chainTail, GENESIS, seal } from "./audit-chain.ts";
 import type { Redactor } from "./redactor.ts";
 
 export interface AuditRecord {
@@ -17,9 +18,13 @@ export interface AuditRecord {
 
 export type Audit = (record: AuditRecord) => void;
 
-export function createAudit(redactor: Redactor, log: Logger, file?: string): Audit {
+/** With `key`, every line is sealed into a hash chain (audit-chain.ts), continuing the file's. */
+export function createAudit(redactor: Redactor, log: Logger, file?: string, key?: string): Audit {
+  const chain = key ? (file ? chainTail(file) : { seq: 0, prev: GENESIS }) : undefined;
   return (record) => {
-    const line = redactor.redact(JSON.stringify({ time: new Date().toISOString(), audit: true, ...record }));
+    const redacted = redactor.redact(JSON.stringify({ time: new Date().toISOString(), audit: true, ...record }));
+    // Sealed after redaction: the mac covers exactly the bytes written.
+    const line = key && chain ? seal(redacted, key, chain) : redacted;
     if (file) {
       try {
         appendFileSync(file, `${line}\n`, { mode: 0o600 });
