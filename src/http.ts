@@ -67,7 +67,9 @@ export function readSecretFile(path: string, variable: string, warn: (message: s
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new Error(`${variable}: ${path} is not a regular file; point it at a file holding the secret.`);
     if (stat.size > MAX_TOKEN_FILE_BYTES) throw new Error(`${variable}: ${path} is ${stat.size} bytes; a secret file holds at most ${MAX_TOKEN_FILE_BYTES}.`);
-    if (stat.mode & 0o044) warn(`${variable}: ${path} is readable by ${stat.mode & 0o004 ? "every user" : "its group"} (mode ${(stat.mode & 0o777).toString(8)}); anyone who reads it can use this server. Run chmod 600 ${path}.`);
+    // A group-readable file is fine when the group is this process's own (a Kubernetes secret with fsGroup).
+    const groupIsOurs = typeof process.getgid === "function" && stat.gid === process.getgid();
+    if (stat.mode & 0o004 || (stat.mode & 0o040 && !groupIsOurs)) warn(`${variable}: ${path} is readable by ${stat.mode & 0o004 ? "every user" : "its group"} (mode ${(stat.mode & 0o777).toString(8)}); anyone who reads it can use this server. Run chmod 600 ${path}.`);
     const buffer = Buffer.alloc(stat.size);
     const read = stat.size ? readSync(fd, buffer, 0, stat.size, 0) : 0;
     return buffer.subarray(0, read).toString("utf8");
