@@ -34,8 +34,8 @@ export interface Config {
   allowedNodes?: string[];
   protectedTags: string[];
   auditLog?: string;
-  /** "elicit": tier-2 writes also ask the person through the client (tier 3 always does). */
-  confirmWrites: "elicit" | "off";
+  /** elicit: every write asks a person; off: tier 3 asks when the client can; never: the gates alone. */
+  confirmWrites: "elicit" | "off" | "never";
   /** PROXMOX_TOOLSETS: the sets whose tools are listed (`default`, `all`, names); unset = default. */
   toolsets?: readonly string[];
 }
@@ -95,7 +95,7 @@ const EnvSchema = v.object({
   PROXMOX_ALLOWED_NODES: optionalText,
   PROXMOX_PROTECTED_TAGS: optionalText,
   PROXMOX_AUDIT_LOG: optionalText,
-  PROXMOX_CONFIRM_WRITES: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(["elicit", "off"], "PROXMOX_CONFIRM_WRITES must be elicit or off")), "off"),
+  PROXMOX_CONFIRM_WRITES: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(["elicit", "off", "never"], "PROXMOX_CONFIRM_WRITES must be elicit, off or never")), "off"),
 });
 
 /** Normalises PROXMOX_URL; returns a problem text instead when it is unusable. */
@@ -216,7 +216,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       allowedNodes,
       protectedTags,
       auditLog: e.PROXMOX_AUDIT_LOG || undefined,
-      confirmWrites: e.PROXMOX_CONFIRM_WRITES as "elicit" | "off",
+      confirmWrites: e.PROXMOX_CONFIRM_WRITES as Config["confirmWrites"],
       toolsets: "toolsets" in toolsets ? toolsets.toolsets : undefined,
     },
   };

@@ -8,11 +8,16 @@ import type { Redactor } from "./redactor.ts";
 export interface AuditRecord {
   tool: string;
   args: Record<string, unknown>;
-  decision: "allowed" | "refused";
+  /** approved: the plan passed every gate (and the person), its writes are about to leave. */
+  decision: "allowed" | "refused" | "approved";
   reason?: string;
   upid?: string;
   outcome: string;
-  /** The person behind the call (OAuth subject and client; "http-token" for the static token). */
+  /** The write requests an approved plan names ("POST /nodes/pve1/qemu/101/status/stop"). */
+  requests?: string[];
+  /** The cluster the call acts on. */
+  instance?: string;
+  /** Who asked, when the transport knows (OAuth). */
   actor?: { subject: string; clientId?: string };
 }
 

@@ -7,6 +7,7 @@ import { TIER_NAMES, type Tier } from "../tools/types.ts";
 export const GATE_DESCRIPTIONS = {
   confirm: "Must be true, and only when the user asked for this action; otherwise the call is refused before any request.",
   destructive: "Must be true, only when the user explicitly asked for this destructive action; also needs confirm and a server started with PROXMOX_ENABLE_DESTRUCTIVE=1.",
+  dry_run: "true: send no write, answer with the plan (target, checks, exact requests). Needs no confirm; the tier's other gates still apply.",
 } as const;
 
 /** Returns the refusal for a call missing any of its tier's gates, or undefined when all are met. */
@@ -21,8 +22,11 @@ export function checkGates(toolName: string, tier: Tier, args: Record<string, un
   }
   const missing: string[] = [];
   const fixes: string[] = [];
+  // A dry run sends no write, so it needs no consent; it still needs every other gate, so
+  // a plan for a destructive tool is only shown where that tool could run.
+  const dryRun = args.dry_run === true;
   // Security: strict equality. "true", 1 or {} are not consent.
-  if (args.confirm !== true) {
+  if (args.confirm !== true && !dryRun) {
     missing.push("confirm");
     fixes.push("pass confirm: true (only after the user asked for this action)");
   }

@@ -8,7 +8,7 @@ import { mapBounded, pickStorages } from "../pve/storage.ts";
 import { RefusedError } from "../errors.ts";
 import { listEnvelope } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
-import { finishTask, guestTarget, resolveWriteTarget, TaskOutput, describeGuest, waitFields, WRITE_HINTS } from "./writes.ts";
+import { approveAndSend, describeGuest, finishTask, guestTarget, planTarget, resolveWriteTarget, TaskOutput, waitFields, WRITE_HINTS } from "./writes.ts";
 
 interface ContentEntry {
   volid: string;
@@ -132,10 +132,11 @@ export const runBackup = defineTool({
         "List storages with backups via proxmox_list_backups, or enable 'VZDump backup file' content on a storage.",
       );
     }
-    const upid = await ctx.pve.post<string>(
-      ["nodes", guest.node, "vzdump"],
-      { vmid: String(guest.vmid), storage, mode: args.mode, compress: args.compress, "notes-template": args.notes, protected: args.protected },
-      { signal: ctx.signal },
+    const modeEffect = { snapshot: "no downtime (snapshot mode)", suspend: "the guest is suspended while the backup runs (suspend mode)", stop: "the guest is STOPPED for the backup and started again afterwards (stop mode)" }[args.mode];
+    const upid = await approveAndSend<string>(
+      ctx,
+      { action: `Back up ${describeGuest(guest)} to ${storage}`, target: planTarget(guest), details: [modeEffect, `compression: ${args.compress}`, ...(args.protected ? ["the backup is protected from pruning"] : [])] },
+      { method: "POST", segments: ["nodes", guest.node, "vzdump"], params: { vmid: String(guest.vmid), storage, mode: args.mode, compress: args.compress, "notes-template": args.notes, protected: args.protected } },
     );
     const result = await finishTask(ctx, `Backup of ${describeGuest(guest)} to ${storage}`, upid, guest.node, guest.vmid, args);
     return { text: result.text, data: { ...result.data, storage } };

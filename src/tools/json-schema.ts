@@ -3,6 +3,7 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { GATE_DESCRIPTIONS } from "../security/gates.ts";
+import { DryRunOutput } from "./plan.ts";
 import type { AnyTool, ObjectSchema } from "./types.ts";
 
 /** The draft the MCP SDK asks every schema for. */
@@ -21,7 +22,10 @@ export function withServerParams(tool: AnyTool, instanceNames: readonly string[]
       ),
     );
   }
-  if (tool.tier > 1) extra.confirm = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.confirm));
+  if (tool.tier > 1) {
+    extra.confirm = v.optional(v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.confirm)));
+    extra.dry_run = v.optional(v.pipe(v.boolean("dry_run must be true or false"), v.description(GATE_DESCRIPTIONS.dry_run)));
+  }
   if (tool.tier === 3) extra.destructive = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.destructive));
   return Object.keys(extra).length ? v.strictObject({ ...tool.input.entries, ...extra }) : tool.input;
 }
@@ -35,9 +39,20 @@ export function convert(schema: v.GenericSchema, target: string, typeMode: "inpu
   return compact(json) as JsonSchema;
 }
 
+/** What a tool answers: a write tool answers its own result, or its plan in a dry run. */
+export function outputSchema(tool: AnyTool): v.GenericSchema {
+  return tool.tier > 1 ? v.union([tool.output, DryRunOutput]) : tool.output;
+}
+
+/** The output schema as JSON: MCP wants an object at the root, also around the dry-run union. */
+export function convertOutput(tool: AnyTool, target: string): JsonSchema {
+  const json = convert(outputSchema(tool), target, "output");
+  return tool.tier > 1 ? { type: "object", ...json } : json;
+}
+
 /** What tools/list shows for one tool on a one-cluster server. */
 export function listedSchemas(tool: AnyTool): { input: JsonSchema; output: JsonSchema } {
-  return { input: convert(withServerParams(tool, []), LISTED_TARGET, "input"), output: convert(tool.output, LISTED_TARGET, "output") };
+  return { input: convert(withServerParams(tool, []), LISTED_TARGET, "input"), output: convertOutput(tool, LISTED_TARGET) };
 }
 
 /**

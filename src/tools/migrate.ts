@@ -5,7 +5,7 @@ import { InputError, RefusedError } from "../errors.ts";
 import * as f from "../pve/formats.ts";
 import { listResources } from "../pve/resources.ts";
 import { defineTool } from "./types.ts";
-import { checkNodePolicy, describeGuest, finishTask, guestTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
+import { approveAndSend, checkNodePolicy, describeGuest, finishTask, guestTarget, planTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
 export const migrateResource = defineTool({
   name: "proxmox_migrate_resource",
@@ -35,8 +35,13 @@ export const migrateResource = defineTool({
       guest.type === "qemu"
         ? { target: args.target, online: running ? true : undefined, "with-local-disks": args.with_local_disks }
         : { target: args.target, restart: running ? true : undefined };
-    const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "migrate"], params, { signal: ctx.signal });
     const how = running ? (guest.type === "qemu" ? "online" : "restart mode") : "offline";
+    const effect = running ? (guest.type === "qemu" ? "live migration: the VM keeps running" : "restart mode: the container is stopped, moved and started again") : "offline: the guest is stopped and stays stopped";
+    const upid = await approveAndSend<string>(
+      ctx,
+      { action: `Migrate ${describeGuest(guest)} to ${args.target}`, target: planTarget(guest), details: [`from ${guest.node} to ${args.target}`, effect, ...(args.with_local_disks ? ["local disks are copied to the target"] : [])] },
+      { method: "POST", segments: ["nodes", guest.node, guest.type, guest.vmid, "migrate"], params },
+    );
     const result = await finishTask(ctx, `Migration (${how}) of ${describeGuest(guest)} to ${args.target}`, upid, guest.node, guest.vmid, args);
     return { text: result.text, data: { ...result.data, target: args.target } };
   },

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { RefusedError } from "../errors.ts";
 import { wholeNumber } from "./schemas.ts";
 import { defineTool } from "./types.ts";
-import { describeGuest, finishTask, guestTarget, notNeeded, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
+import { approveAndSend, describeGuest, finishTask, guestTarget, notNeeded, planTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
 const timeoutField = v.optional(wholeNumber("timeout", 0, 3600, "Seconds PVE gives the guest to shut down before giving up."));
 
@@ -21,7 +21,7 @@ export const startResource = defineTool({
     const guest = await resolveWriteTarget(ctx, args);
     if (guest.template) throw new RefusedError(`${describeGuest(guest)} is a template and cannot be started.`, "Clone it with proxmox_clone_resource and start the clone.");
     if (guest.status === "running") return notNeeded(guest.node, guest.vmid, `${describeGuest(guest)} is already running; nothing to do.`);
-    const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "status", "start"], {}, { signal: ctx.signal });
+    const upid = await approveAndSend<string>(ctx, { action: `Start ${describeGuest(guest)}`, target: planTarget(guest) }, { method: "POST", segments: ["nodes", guest.node, guest.type, guest.vmid, "status", "start"] });
     return finishTask(ctx, `Start ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
   },
 });
@@ -39,7 +39,11 @@ export const stopResource = defineTool({
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
     if (guest.status === "stopped") return notNeeded(guest.node, guest.vmid, `${describeGuest(guest)} is already stopped; nothing to do.`);
-    const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "status", "shutdown"], { timeout: args.timeout }, { signal: ctx.signal });
+    const upid = await approveAndSend<string>(
+      ctx,
+      { action: `Shut down ${describeGuest(guest)}`, target: planTarget(guest), details: [`clean shutdown; PVE gives up after ${args.timeout === undefined ? "its default timeout" : `${args.timeout} s`}`, "whatever runs in the guest stops until it is started again"] },
+      { method: "POST", segments: ["nodes", guest.node, guest.type, guest.vmid, "status", "shutdown"], params: { timeout: args.timeout } },
+    );
     return finishTask(ctx, `Shut down ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
   },
 });
@@ -57,7 +61,11 @@ export const rebootResource = defineTool({
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
     if (guest.status !== "running") throw new RefusedError(`${describeGuest(guest)} is ${guest.status}, not running, so it cannot be rebooted.`, "Start it with proxmox_start_resource.");
-    const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "status", "reboot"], { timeout: args.timeout }, { signal: ctx.signal });
+    const upid = await approveAndSend<string>(
+      ctx,
+      { action: `Reboot ${describeGuest(guest)}`, target: planTarget(guest), details: ["clean shutdown, then start; the guest is unavailable meanwhile"] },
+      { method: "POST", segments: ["nodes", guest.node, guest.type, guest.vmid, "status", "reboot"], params: { timeout: args.timeout } },
+    );
     return finishTask(ctx, `Reboot ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
   },
 });
@@ -75,7 +83,11 @@ export const forceStopResource = defineTool({
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
     if (guest.status === "stopped") return notNeeded(guest.node, guest.vmid, `${describeGuest(guest)} is already stopped; nothing to do.`);
-    const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "status", "stop"], {}, { signal: ctx.signal });
+    const upid = await approveAndSend<string>(
+      ctx,
+      { action: `Force-stop ${describeGuest(guest)}`, target: planTarget(guest), details: ["immediate power-off, no clean shutdown"], irreversible: "data the guest had not written to disk is lost." },
+      { method: "POST", segments: ["nodes", guest.node, guest.type, guest.vmid, "status", "stop"] },
+    );
     return finishTask(ctx, `Force-stop ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
   },
 });

@@ -6,7 +6,7 @@ import * as f from "../pve/formats.ts";
 import { listGuests, listResources } from "../pve/resources.ts";
 import { wholeNumber } from "./schemas.ts";
 import { defineTool, type ToolContext } from "./types.ts";
-import { checkNodePolicy, checkVmidPolicy, describeGuest, finishTask, guestTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
+import { approveAndSend, checkNodePolicy, checkVmidPolicy, describeGuest, finishTask, guestTarget, planTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
 // PVE's dns-name format: what a hostname or VM name may be.
 const DNS_NAME_RE = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
@@ -24,6 +24,17 @@ const bridge = v.optional(v.pipe(v.string(), v.regex(BRIDGE_RE, "bridge must be 
 const newVmid = v.optional(v.pipe(f.vmid, v.description("Id for the new guest; the next free id when omitted.")));
 
 const CreatedOutput = v.object({ ...TaskOutput.entries, newid: v.number() });
+
+/** The keys a person approves adding: how many, of which type, ending how (never the whole key). */
+function sshKeySummary(keys: string | undefined): string | undefined {
+  const lines = (keys ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+  if (!lines.length) return undefined;
+  const shown = lines.slice(0, 5).map((line) => {
+    const [type, body = "", ...comment] = line.split(/\s+/);
+    return `${type} …${body.slice(-8)}${comment.length ? ` ${comment.join(" ").slice(0, 40)}` : ""}`;
+  });
+  return `${lines.length} (${shown.join("; ")}${lines.length > 5 ? "; …" : ""})`;
+}
 
 /** A free vmid: the one asked for (refused if taken) or PVE's next free one. */
 async function pickNewVmid(ctx: ToolContext, wanted: number | undefined): Promise<number> {
@@ -85,23 +96,40 @@ export const createContainer = defineTool({
     await checkNodeOnline(ctx.pve, args.node, ctx.signal);
     const vmid = await pickNewVmid(ctx, args.vmid);
     const net0 = `name=eth0,bridge=${args.bridge},ip=${args.ip}${args.gateway ? `,gw=${args.gateway}` : ""}`;
-    const upid = await ctx.pve.post<string>(
-      ["nodes", args.node, "lxc"],
+    const keys = sshKeySummary(args.ssh_public_keys);
+    const upid = await approveAndSend<string>(
+      ctx,
       {
-        vmid,
-        ostemplate: args.ostemplate,
-        hostname: args.hostname,
-        rootfs: `${args.storage}:${args.disk_gb}`,
-        cores: args.cores,
-        memory: args.memory_mb,
-        swap: args.swap_mb,
-        net0,
-        password: args.password,
-        "ssh-public-keys": args.ssh_public_keys,
-        unprivileged: args.unprivileged,
-        start: args.start,
+        action: `Create container ${vmid} (${args.hostname}) on ${args.node}`,
+        target: { vmid, node: args.node, type: "lxc", name: args.hostname, state: `vmid ${vmid} is free` },
+        details: [
+          `new vmid ${vmid}, hostname ${args.hostname}, on node ${args.node}`,
+          args.unprivileged ? "unprivileged container" : "PRIVILEGED container: root inside is root on the host",
+          `template ${args.ostemplate}; root disk ${args.disk_gb} GiB on ${args.storage}; ${args.cores} cores, ${args.memory_mb} MiB`,
+          `network: ${args.ip} on ${args.bridge}`,
+          keys ? `SSH keys added for root: ${keys}` : "no SSH keys added",
+          ...(args.password ? ["a root password is set"] : []),
+          args.start ? "started once created" : "left stopped",
+        ],
       },
-      { signal: ctx.signal },
+      {
+        method: "POST",
+        segments: ["nodes", args.node, "lxc"],
+        params: {
+          vmid,
+          ostemplate: args.ostemplate,
+          hostname: args.hostname,
+          rootfs: `${args.storage}:${args.disk_gb}`,
+          cores: args.cores,
+          memory: args.memory_mb,
+          swap: args.swap_mb,
+          net0,
+          password: args.password,
+          "ssh-public-keys": args.ssh_public_keys,
+          unprivileged: args.unprivileged,
+          start: args.start,
+        },
+      },
     );
     const result = await finishTask(ctx, `Create container ${vmid} (${args.hostname}) on ${args.node}`, upid, args.node, vmid, args);
     return { text: result.text, data: { ...result.data, newid: vmid } };
@@ -139,23 +167,36 @@ export const createVm = defineTool({
     checkNodePolicy(ctx, args.node);
     await checkNodeOnline(ctx.pve, args.node, ctx.signal);
     const vmid = await pickNewVmid(ctx, args.vmid);
-    const upid = await ctx.pve.post<string>(
-      ["nodes", args.node, "qemu"],
+    const upid = await approveAndSend<string>(
+      ctx,
       {
-        vmid,
-        name: args.name,
-        cores: args.cores,
-        sockets: args.sockets,
-        memory: String(args.memory_mb),
-        scsihw: "virtio-scsi-single",
-        scsi0: `${args.storage}:${args.disk_gb}`,
-        ide2: args.iso ? `${args.iso},media=cdrom` : undefined,
-        boot: args.iso ? "order=scsi0;ide2;net0" : "order=scsi0;net0",
-        net0: `virtio,bridge=${args.bridge}`,
-        ostype: args.ostype,
-        start: args.start,
+        action: `Create VM ${vmid} (${args.name}) on ${args.node}`,
+        target: { vmid, node: args.node, type: "qemu", name: args.name, state: `vmid ${vmid} is free` },
+        details: [
+          `new vmid ${vmid}, name ${args.name}, on node ${args.node}`,
+          `${args.sockets}×${args.cores} cores, ${args.memory_mb} MiB, disk ${args.disk_gb} GiB on ${args.storage}, NIC on ${args.bridge}`,
+          args.iso ? `installer ISO attached: ${args.iso}` : "no ISO attached",
+          args.start ? "started once created" : "left stopped",
+        ],
       },
-      { signal: ctx.signal },
+      {
+        method: "POST",
+        segments: ["nodes", args.node, "qemu"],
+        params: {
+          vmid,
+          name: args.name,
+          cores: args.cores,
+          sockets: args.sockets,
+          memory: String(args.memory_mb),
+          scsihw: "virtio-scsi-single",
+          scsi0: `${args.storage}:${args.disk_gb}`,
+          ide2: args.iso ? `${args.iso},media=cdrom` : undefined,
+          boot: args.iso ? "order=scsi0;ide2;net0" : "order=scsi0;net0",
+          net0: `virtio,bridge=${args.bridge}`,
+          ostype: args.ostype,
+          start: args.start,
+        },
+      },
     );
     const result = await finishTask(ctx, `Create VM ${vmid} (${args.name}) on ${args.node}`, upid, args.node, vmid, args);
     return { text: result.text, data: { ...result.data, newid: vmid } };
@@ -190,16 +231,18 @@ export const cloneResource = defineTool({
       if (args.target !== source.node) await checkNodeOnline(ctx.pve, args.target, ctx.signal);
     }
     const newid = await pickNewVmid(ctx, args.newid);
-    const upid = await ctx.pve.post<string>(
-      ["nodes", source.node, source.type, source.vmid, "clone"],
+    const upid = await approveAndSend<string>(
+      ctx,
       {
-        newid,
-        [source.type === "qemu" ? "name" : "hostname"]: args.name,
-        full: full ? true : source.template ? false : undefined,
-        target: args.target,
-        storage: args.storage,
+        action: `Clone ${describeGuest(source)} to new ${source.type === "qemu" ? "VM" : "container"} ${newid}${args.name ? ` (${args.name})` : ""}`,
+        target: planTarget(source),
+        details: [`new vmid ${newid} on node ${args.target ?? source.node}`, full ? `full clone${args.storage ? ` onto ${args.storage}` : ""}` : "linked clone (shares the template's disks)"],
       },
-      { signal: ctx.signal },
+      {
+        method: "POST",
+        segments: ["nodes", source.node, source.type, source.vmid, "clone"],
+        params: { newid, [source.type === "qemu" ? "name" : "hostname"]: args.name, full: full ? true : source.template ? false : undefined, target: args.target, storage: args.storage },
+      },
     );
     const result = await finishTask(ctx, `Clone ${describeGuest(source)} to ${newid}${args.name ? ` (${args.name})` : ""}`, upid, source.node, newid, args);
     return { text: result.text, data: { ...result.data, newid } };
@@ -230,10 +273,18 @@ export const destroyResource = defineTool({
     if (config.protection === 1 || config.protection === "1") {
       throw new RefusedError(`${describeGuest(guest)} has protection enabled; Proxmox will not remove it.`, "A person must turn protection off in Proxmox (Options → Protection) first.");
     }
-    const upid = await ctx.pve.delete<string>(
-      ["nodes", guest.node, guest.type, guest.vmid],
-      { purge: args.purge, "destroy-unreferenced-disks": args.destroy_unreferenced_disks },
-      { signal: ctx.signal },
+    const upid = await approveAndSend<string>(
+      ctx,
+      {
+        action: `Destroy ${describeGuest(guest)}`,
+        target: planTarget(guest),
+        details: [
+          args.purge ? "purge: also removed from backup jobs, replication and HA" : "purge: no (backup jobs, replication and HA entries stay)",
+          `unreferenced disks with its vmid: ${args.destroy_unreferenced_disks === undefined ? "PVE's default" : args.destroy_unreferenced_disks ? "destroyed too" : "kept"}`,
+        ],
+        irreversible: `the guest and all its disks are deleted for good; only an existing backup can bring ${guest.vmid} back.`,
+      },
+      { method: "DELETE", segments: ["nodes", guest.node, guest.type, guest.vmid], params: { purge: args.purge, "destroy-unreferenced-disks": args.destroy_unreferenced_disks } },
     );
     return finishTask(ctx, `Destroy ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
   },

@@ -1,19 +1,21 @@
 // The one seam between tool data and the MCP SDK. Every call, from an MCP client or from
 // `proxmox-mcp call`, takes the same path: gate → parse → handler → redact → format.
-import { inputRequired, type McpServer } from "@modelcontextprotocol/server";
+import type { McpServer } from "@modelcontextprotocol/server";
 import * as v from "valibot";
 import { describeError, InputError, ProxmoxMcpError, RefusedError, WriteGateError } from "../errors.ts";
+import type { Config } from "../config/env.ts";
 import { capAnswer } from "../format/text.ts";
 import type { Logger } from "../log.ts";
-import { buildPath, type Method, type PveClient } from "../pve/client.ts";
 import type { Audit } from "../security/audit.ts";
+import { type AnswerContext, confirmationCodec, confirmQuestion, declined, NeedsInput, readAnswer } from "../security/confirmation.ts";
 import { checkGates } from "../security/gates.ts";
 import type { Redactor } from "../security/redactor.ts";
 import { endStartup } from "../startup.ts";
 import { builtInSchemas } from "./built-in-schemas.ts" with { type: "macro" };
-import { convert, type JsonSchema, LISTED_TARGET, withServerParams } from "./json-schema.ts";
+import { convert, convertOutput, type JsonSchema, LISTED_TARGET, outputSchema, withServerParams } from "./json-schema.ts";
+import { confirmationQuestion, DryRunStop, planData, planPath, plannedClient, renderPlan, type WritePlan } from "./plan.ts";
 import { DEFAULT_SELECTION, isSelected } from "./toolsets.ts";
-import { type AnyTool, type Instance, type ObjectSchema, type ProgressUpdate, TIER_NAMES, type ToolContext } from "./types.ts";
+import { type AnyTool, type Instance, type ObjectSchema, type ProgressUpdate, type Tier, TIER_NAMES, type ToolContext } from "./types.ts";
 
 // Converted when the binary is built: a literal in the compiled code, not a call at run time.
 // Frozen, which also keeps the minifier from inlining the literal (rebuilt per use) where it is read.
@@ -32,10 +34,19 @@ export interface CallOptions {
   progress?: (update: ProgressUpdate) => Promise<void>;
   /**
    * Asks the person to confirm a write, when the client can ask (elicitation). Resolves
-   * when they accepted, throws RefusedError when they declined, or NeedsInput to have
-   * the client ask and call again. Absent: the client cannot ask; the gates alone decide.
+   * when they accepted this exact question, throws RefusedError when they declined, or
+   * NeedsInput to have the client ask and call again.
    */
   confirm?: (question: string) => Promise<void>;
+  /** A decline the person already gave in this retried call, read before any look-up. */
+  earlierDecline?: () => Promise<RefusedError | undefined>;
+  /**
+   * Why no person can be asked, when confirm is absent because of the client: it declared
+   * no elicitation ("no-elicitation"), or this stateless HTTP server cannot send a
+   * 2025-11-25 client a request ("stateless-http"). Absent with confirm absent: an
+   * in-process caller such as `proxmox-mcp call`, where the person typed the command.
+   */
+  cannotAsk?: "no-elicitation" | "stateless-http";
   /**
    * The caller's own ceiling per cluster (an OAuth token's scopes): 0 nothing, else the
    * highest tier. It only narrows: the server's gates and ceilings still apply on top.
@@ -43,13 +54,6 @@ export interface CallOptions {
   maxTier?: (instance: string) => number;
   /** Who is calling (token subject and client), for audit lines and the confirmation question. */
   actor?: { subject: string; clientId?: string };
-}
-
-/** Thrown to hand the SDK an input_required result: the client asks, then calls again. */
-export class NeedsInput extends Error {
-  constructor(readonly result: Record<string, unknown>) {
-    super("input required");
-  }
 }
 
 export interface CallOutcome {
@@ -76,6 +80,8 @@ export class ToolRegistry {
   private readonly byName: Map<string, AnyTool>;
   private readonly inputs = new Map<string, ObjectSchema>();
   private readonly listed = new Map<string, JsonSchema>();
+  /** Seals the question a person is asked, so their answer approves only that question. */
+  private readonly codec;
 
   constructor(
     allTools: readonly AnyTool[],
@@ -95,6 +101,7 @@ export class ToolRegistry {
       else if (!this.tools.includes(t)) this.withheld.set(t.name, "this server is read-only (PROXMOX_READ_ONLY), so no write tool is offered");
     }
     this.byName = new Map(this.tools.map((t) => [t.name, t]));
+    this.codec = confirmationCodec(runtime.instances.map((i) => i.config.tokenSecret));
   }
 
   /** The refusal for a tool name this server does not offer: why, when the tool exists. */
@@ -128,7 +135,7 @@ export class ToolRegistry {
     let json = this.listed.get(key);
     if (!json) {
       const builtIn = target === LISTED_TARGET && this.runtime.instances.length === 1 ? BUILT_IN_SCHEMAS[tool.name]?.[part] : undefined;
-      json = builtIn ?? convert(part === "input" ? this.inputSchema(tool) : tool.output, target, part);
+      json = builtIn ?? (part === "input" ? convert(this.inputSchema(tool), target, part) : convertOutput(tool, target));
       this.listed.set(key, json);
     }
     return json;
@@ -137,8 +144,6 @@ export class ToolRegistry {
   async call(name: string, rawArgs: unknown, options: CallOptions = {}): Promise<CallOutcome> {
     endStartup();
     const { log, redactor } = this.runtime;
-    // Every audit line of this call names the person behind it.
-    const audit: Audit = options.actor ? (entry) => this.runtime.audit({ ...entry, actor: options.actor }) : this.runtime.audit;
     const tool = this.byName.get(name);
     if (!tool) return this.failure(this.unknownTool(name));
     const args = rawArgs ?? {};
@@ -155,6 +160,8 @@ export class ToolRegistry {
       return this.failure(error);
     }
     const { instance } = target;
+    // Every audit line of this call names the cluster and the person behind it.
+    const audit: Audit = (entry) => this.runtime.audit({ ...entry, instance: instance.name, actor: options.actor });
 
     // Security: the caller's scopes, before the gates and before any request: a tool the
     // token may not use on this cluster (or on any cluster the call spans) is refused.
@@ -189,10 +196,30 @@ export class ToolRegistry {
       .map(([, value]) => value as string);
     const scoped = callSecrets.length ? redactor.withExtra(callSecrets) : redactor;
 
-    // A person confirms tier 3 (and tier 2 with PROXMOX_CONFIRM_WRITES=elicit) when the
-    // client can ask: after every gate passed, right before the first write request.
-    const askPerson = options.confirm && (tool.tier === 3 || (tool.tier === 2 && instance.config.confirmWrites === "elicit")) ? options.confirm : undefined;
+    const dryRun = handlerArgs.dry_run === true;
+    delete handlerArgs.dry_run;
+
+    // A person confirms tier 3 (and every write with PROXMOX_CONFIRM_WRITES=elicit) when
+    // the client can ask: after every gate passed, right before the first write request.
+    const personWouldConfirm = isWrite && mustAskPerson(tool.tier, instance.config.confirmWrites);
+    const personMustConfirm = personWouldConfirm && !dryRun;
+    if (personMustConfirm && !options.confirm && options.cannotAsk) {
+      const unasked = cannotAskRefusal(tool, instance.config.confirmWrites, options.cannotAsk);
+      if (unasked) {
+        audit({ tool: name, args: maskSecrets(handlerArgs), decision: "refused", reason: "no_person_to_ask", outcome: "refused" });
+        return this.failure(unasked);
+      }
+    }
+    const askPerson = personMustConfirm ? options.confirm : undefined;
+    // Security: a decline already given ends the call before any look-up is repeated.
+    const earlier = askPerson ? await options.earlierDecline?.() : undefined;
+    if (earlier) {
+      audit({ tool: name, args: maskSecrets(handlerArgs), decision: "refused", reason: "person_declined", outcome: "refused" });
+      return this.failure(earlier);
+    }
+
     const report = options.progress;
+    let approved: WritePlan | undefined;
     const ctx: ToolContext = {
       instance: instance.name,
       pve: instance.pve,
@@ -202,11 +229,21 @@ export class ToolRegistry {
       signal: options.signal ?? new AbortController().signal,
       // Security: progress messages carry task log lines, which may echo this call's password.
       progress: report ? (update) => report({ ...update, message: update.message === undefined ? undefined : scoped.redact(update.message) }) : async () => {},
+      checks: [],
+      approve: async (plan) => {
+        if (!isWrite) throw new Error(`${name} is a read tool and has nothing to approve`);
+        if (approved) throw new Error(`${name} asked for a second approval`);
+        if (dryRun) throw new DryRunStop(plan);
+        if (askPerson) {
+          await askPerson(confirmationQuestion({ title: tool.title, plan, cluster: this.runtime.instances.length > 1 ? instance.name : undefined, actor: options.actor }));
+        }
+        // Written before the first write request leaves, so a write in flight when the
+        // process ends still has its record.
+        audit({ tool: name, args: maskSecrets(handlerArgs), decision: "approved", outcome: "sending", requests: plan.requests.map((r) => `${r.method} ${planPath(r)}`) });
+        approved = plan;
+      },
     };
-    if (askPerson) {
-      const where = this.runtime.instances.length > 1 ? ` (cluster ${instance.name})` : "";
-      ctx.pve = confirmingClient(instance.pve, (method, path) => askPerson(`${tool.title}: ${ctx.subject ?? `${method} ${path}`}${where}. Proceed?`));
-    }
+    if (isWrite) ctx.pve = plannedClient(instance.pve, () => approved, name);
     try {
       const result = await tool.handler(handlerArgs, ctx);
       if (isWrite) {
@@ -221,6 +258,10 @@ export class ToolRegistry {
         links: result.links?.map((l) => ({ uri: `proxmox://${instance.name}/${l.path}`, name: scoped.redact(l.name) })),
       };
     } catch (error) {
+      if (error instanceof DryRunStop) {
+        const plan = planData(error.plan, ctx.checks, personWouldConfirm && options.confirm !== undefined, (key) => SECRET_ARG.test(key));
+        return { isError: false, text: capAnswer(scoped.redact(renderPlan(plan))), structured: scoped.redactDeep({ dry_run: true, plan }) };
+      }
       if (error instanceof NeedsInput) return { isError: false, text: "", inputRequired: error.result };
       if (isWrite) {
         const refusal = error instanceof ProxmoxMcpError && (error.code === "refused" || error.code === "invalid_input");
@@ -283,15 +324,21 @@ export class ToolRegistry {
           title: tool.title,
           description: tool.description,
           inputSchema: jsonSchemaOnly((part, target) => this.listedSchema(tool, part, target)),
-          outputSchema: validatingSchema(tool.output, (part, target) => this.listedSchema(tool, part, target)),
+          outputSchema: validatingSchema(outputSchema(tool), (part, target) => this.listedSchema(tool, part, target)),
           annotations: { ...tool.annotations },
         },
         async (args: unknown, sdkCtx: SdkToolContext) => {
           const progressToken = sdkCtx.mcpReq._meta?.progressToken;
+          const canAsk = clientCanElicit(server, sdkCtx);
           const outcome = await this.call(tool.name, args, {
             ...access,
             signal: sdkCtx.mcpReq.signal,
-            confirm: clientCanElicit(server, sdkCtx) ? (question) => elicitConfirmation(sdkCtx, question) : undefined,
+            confirm: canAsk === "yes" ? (question) => confirmQuestion(this.codec, sdkCtx.mcpReq, question) : undefined,
+            earlierDecline: async () => {
+              const answer = await readAnswer(this.codec, sdkCtx.mcpReq);
+              return answer.kind === "declined" ? declined(answer.question, answer.action) : undefined;
+            },
+            cannotAsk: canAsk === "no" ? "no-elicitation" : canAsk === "unknown" ? "stateless-http" : undefined,
             progress:
               progressToken === undefined
                 ? undefined
@@ -316,60 +363,45 @@ export class ToolRegistry {
 }
 
 interface SdkToolContext {
-  mcpReq: {
+  mcpReq: AnswerContext & {
     _meta?: { progressToken?: string | number };
     envelope?: Record<string, unknown>;
-    inputResponses?: Record<string, unknown>;
     signal: AbortSignal;
     notify(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
   };
 }
 
-/** Routes the first non-GET request through a confirmation; reads pass straight through. */
-function confirmingClient(pve: PveClient, confirm: (method: Method, path: string) => Promise<void>): PveClient {
-  let confirmed = false;
-  const request: PveClient["request"] = async (method, segments, params, opts) => {
-    if (method !== "GET" && !confirmed) {
-      await confirm(method, buildPath(segments));
-      confirmed = true;
-    }
-    return pve.request(method, segments, params, opts);
-  };
-  const proxy: PveClient = new Proxy(pve, {
-    get(target, prop) {
-      if (prop === "request") return request;
-      const value = Reflect.get(target, prop);
-      // post/put/delete call this.request, so they are bound to the proxy.
-      return typeof value === "function" ? value.bind(proxy) : value;
-    },
-  });
-  return proxy;
-}
-
-const CONFIRM_KEY = "proxmox_confirm_write";
-
-function clientCanElicit(server: McpServer, ctx: SdkToolContext): boolean {
+function clientCanElicit(server: McpServer, ctx: SdkToolContext): "yes" | "no" | "unknown" {
   const modern = ctx.mcpReq.envelope?.["io.modelcontextprotocol/clientCapabilities"] as { elicitation?: unknown } | undefined;
-  if (modern) return modern.elicitation !== undefined;
-  return server.server.getClientCapabilities()?.elicitation !== undefined;
+  if (modern) return modern.elicitation !== undefined ? "yes" : "no";
+  const declared = server.server.getClientCapabilities();
+  // A stateless HTTP server never saw this 2025-11-25 client's initialize, and could not
+  // send it a request if it had: whether it declared elicitation is unknown here.
+  if (declared === undefined) return "unknown";
+  return declared.elicitation !== undefined ? "yes" : "no";
 }
 
-/** One question, asked through the SDK's input_required flow (it serves both protocol eras). */
-async function elicitConfirmation(ctx: SdkToolContext, question: string): Promise<void> {
-  const response = ctx.mcpReq.inputResponses?.[CONFIRM_KEY] as { action?: string; content?: { confirm?: unknown } } | undefined;
-  if (response) {
-    if (response.action === "accept" && response.content?.confirm === true) return;
-    throw new RefusedError(`Not done: the person ${response.action === "accept" ? "did not tick confirm" : response.action === "cancel" ? "cancelled" : "declined"} when asked "${question}". Nothing was sent to Proxmox.`);
-  }
-  throw new NeedsInput(
-    inputRequired({
-      inputRequests: {
-        [CONFIRM_KEY]: inputRequired.elicit({
-          message: question,
-          requestedSchema: { type: "object", properties: { confirm: { type: "boolean", title: "Proceed", description: "Tick to let this happen." } }, required: ["confirm"] },
-        }),
-      },
-    }) as unknown as Record<string, unknown>,
+/** Tier 3 asks unless the admin said never; with PROXMOX_CONFIRM_WRITES=elicit every write does. */
+function mustAskPerson(tier: Tier, mode: Config["confirmWrites"]): boolean {
+  if (mode === "never") return false;
+  return tier === 3 || (tier === 2 && mode === "elicit");
+}
+
+/**
+ * The server promised to ask a person and cannot: refuse rather than proceed on the gates
+ * alone. A client that declared no elicitation gets the gates alone for tier 3 (as
+ * documented) unless the admin asked for every write to be confirmed.
+ */
+function cannotAskRefusal(tool: AnyTool, mode: Config["confirmWrites"], why: NonNullable<CallOptions["cannotAsk"]>): RefusedError | undefined {
+  if (why === "no-elicitation" && mode !== "elicit") return undefined;
+  const promise = mode === "elicit" ? "This server confirms every write with a person (PROXMOX_CONFIRM_WRITES=elicit)" : `${tool.name} is destructive, so this server confirms it with a person`;
+  const reason =
+    why === "stateless-http"
+      ? "but over stateless HTTP it cannot send a 2025-11-25 client the question (that protocol revision asks through a server-to-client request)"
+      : "but this client declared no elicitation, so it cannot be asked";
+  return new RefusedError(
+    `${tool.name} was refused before any request: ${promise}, ${reason}. Nothing was sent to Proxmox.`,
+    "Use a client on protocol revision 2026-07-28 (which carries the question in the tool result), connect over stdio, or have the admin start this server with PROXMOX_CONFIRM_WRITES=never to rely on the gates alone.",
   );
 }
 

@@ -8,7 +8,7 @@ import { clipText } from "../format/text.ts";
 import { isoTime, table } from "../format/units.ts";
 import { findGuest } from "../pve/resources.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
-import { describeGuest, finishTask, guestTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
+import { approveAndSend, describeGuest, finishTask, guestTarget, planTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
 export interface SnapshotEntry {
   name: string;
@@ -28,11 +28,19 @@ export async function listSnapshots(pve: PveClient, guest: Pick<Guest, "node" | 
 const SnapshotOutput = v.object({ ...TaskOutput.entries, snapshot: v.string() });
 
 /** Refuses, naming the snapshots that do exist, when `name` is not one of them. */
-async function requireSnapshot(pve: PveClient, guest: Guest, name: string, signal: AbortSignal): Promise<void> {
+async function requireSnapshot(pve: PveClient, guest: Guest, name: string, signal: AbortSignal): Promise<SnapshotEntry> {
   const existing = await listSnapshots(pve, guest, signal);
-  if (!existing.some((s) => s.name === name)) {
+  const found = existing.find((s) => s.name === name);
+  if (!found) {
     throw new NotFoundError(`${describeGuest(guest)} has no snapshot named '${name}'.`, existing.length ? `Its snapshots: ${existing.map((s) => s.name).join(", ")}.` : "It has no snapshots.");
   }
+  return found;
+}
+
+/** The snapshot a person approves losing or returning to, as they would recognise it. */
+function snapshotLine(s: SnapshotEntry): string {
+  const description = (s.description ?? "").trim().split("\n")[0]?.slice(0, 80);
+  return `snapshot '${s.name}' taken ${isoTime(s.snaptime) ?? "at an unknown time"}${description ? ` ("${description}")` : ""}${s.vmstate === 1 || s.vmstate === true ? ", with RAM state" : ""}`;
 }
 
 export const snapshotResource = defineTool({
@@ -59,10 +67,10 @@ export const snapshotResource = defineTool({
     if (existing.some((s) => s.name === args.name)) {
       throw new RefusedError(`${describeGuest(guest)} already has a snapshot named '${args.name}'; nothing was changed.`, "Pick a new name, or list snapshots to see what exists.");
     }
-    const upid = await ctx.pve.post<string>(
-      ["nodes", guest.node, guest.type, guest.vmid, "snapshot"],
-      { snapname: args.name, description: args.description, vmstate: guest.type === "qemu" ? args.vmstate : undefined },
-      { signal: ctx.signal },
+    const upid = await approveAndSend<string>(
+      ctx,
+      { action: `Take snapshot '${args.name}' of ${describeGuest(guest)}`, target: planTarget(guest), details: [`snapshot name: ${args.name}`, ...(args.vmstate ? ["RAM state is saved too"] : [])] },
+      { method: "POST", segments: ["nodes", guest.node, guest.type, guest.vmid, "snapshot"], params: { snapname: args.name, description: args.description, vmstate: guest.type === "qemu" ? args.vmstate : undefined } },
     );
     const result = await finishTask(ctx, `Snapshot '${args.name}' of ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
     return { text: result.text, data: { ...result.data, snapshot: args.name } };
@@ -81,8 +89,12 @@ export const deleteSnapshot = defineTool({
   output: SnapshotOutput,
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
-    await requireSnapshot(ctx.pve, guest, args.name, ctx.signal);
-    const upid = await ctx.pve.delete<string>(["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name], {}, { signal: ctx.signal });
+    const snapshot = await requireSnapshot(ctx.pve, guest, args.name, ctx.signal);
+    const upid = await approveAndSend<string>(
+      ctx,
+      { action: `Delete snapshot '${args.name}' of ${describeGuest(guest)}`, target: planTarget(guest), details: [snapshotLine(snapshot)], irreversible: `snapshot '${args.name}' and the state it saved are gone for good; the guest itself is not touched.` },
+      { method: "DELETE", segments: ["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name] },
+    );
     const result = await finishTask(ctx, `Delete snapshot '${args.name}' of ${describeGuest(guest)}`, upid, guest.node, guest.vmid, args);
     return { text: result.text, data: { ...result.data, snapshot: args.name } };
   },
@@ -131,8 +143,17 @@ export const rollbackSnapshot = defineTool({
   output: SnapshotOutput,
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
-    await requireSnapshot(ctx.pve, guest, args.name, ctx.signal);
-    const upid = await ctx.pve.post<string>(["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name, "rollback"], { start: args.start }, { signal: ctx.signal });
+    const snapshot = await requireSnapshot(ctx.pve, guest, args.name, ctx.signal);
+    const upid = await approveAndSend<string>(
+      ctx,
+      {
+        action: `Roll ${describeGuest(guest)} back to snapshot '${args.name}'`,
+        target: planTarget(guest),
+        details: [snapshotLine(snapshot), args.start ? "the guest is started afterwards" : "the guest is left stopped afterwards"],
+        irreversible: `everything changed in the guest since '${args.name}' (disk${guest.status === "running" ? " and memory" : ""}) is lost.`,
+      },
+      { method: "POST", segments: ["nodes", guest.node, guest.type, guest.vmid, "snapshot", args.name, "rollback"], params: { start: args.start } },
+    );
     const result = await finishTask(ctx, `Rollback of ${describeGuest(guest)} to '${args.name}'`, upid, guest.node, guest.vmid, args);
     return { text: result.text, data: { ...result.data, snapshot: args.name } };
   },

@@ -5,6 +5,7 @@ import type { Config } from "../config/env.ts";
 import type { Logger } from "../log.ts";
 import type { PveClient } from "../pve/client.ts";
 import type { Toolset } from "./toolsets.ts";
+import type { WritePlan } from "./plan.ts";
 
 /** 1 = read (open), 2 = safe write (needs confirm), 3 = destructive (needs confirm + destructive + env). */
 export type Tier = 1 | 2 | 3;
@@ -40,8 +41,15 @@ export interface ToolContext {
   log: Logger;
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
-  /** What a write acts on, in words ("VM 101 (web-01) on pve1"); shown when a person is asked to confirm. */
-  subject?: string;
+  /**
+   * Write tools call this once, after their look-ups and before their first write request.
+   * A dry run ends the call here with the plan as its answer; otherwise the person is asked
+   * when they must be (the question is built from the plan), the approval is audited, and
+   * only the requests the plan names may be sent.
+   */
+  approve(plan: WritePlan): Promise<void>;
+  /** Policy checks this call passed, in words; a dry run lists them. */
+  checks: string[];
   /** Sends an MCP progress notification when the client asked for them; a no-op otherwise. */
   progress(update: ProgressUpdate): Promise<void>;
 }

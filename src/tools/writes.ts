@@ -8,6 +8,7 @@ import { PveError } from "../pve/errors.ts";
 import * as f from "../pve/formats.ts";
 import { findGuest, type Guest } from "../pve/resources.ts";
 import { type TaskOutcome, waitForTask } from "../pve/task-wait.ts";
+import type { PlannedRequest, WritePlan } from "./plan.ts";
 import { wholeNumber } from "./schemas.ts";
 import type { ToolContext, ToolHints } from "./types.ts";
 
@@ -44,6 +45,7 @@ export function checkVmidPolicy(ctx: ToolContext, vmid: number, role = "guest"):
   if (ranges && !vmidAllowed(ranges, vmid)) {
     throw new RefusedError(`Refused: ${role} ${vmid} is outside PROXMOX_ALLOWED_VMIDS (${formatRanges(ranges)}).`, "The admin limited which guests this server may change; ask them to widen the list.");
   }
+  if (ranges) ctx.checks.push(`${role} ${vmid} is inside PROXMOX_ALLOWED_VMIDS`);
 }
 
 export function checkNodePolicy(ctx: ToolContext, node: string): void {
@@ -51,6 +53,7 @@ export function checkNodePolicy(ctx: ToolContext, node: string): void {
   if (nodes && !nodes.includes(node)) {
     throw new RefusedError(`Refused: node ${node} is outside PROXMOX_ALLOWED_NODES (${nodes.join(", ")}).`, "The admin limited which nodes this server may change.");
   }
+  if (nodes && !ctx.checks.includes(`node ${node} is inside PROXMOX_ALLOWED_NODES`)) ctx.checks.push(`node ${node} is inside PROXMOX_ALLOWED_NODES`);
 }
 
 /** Finds the guest a write acts on and applies every policy rule before the write request. */
@@ -58,13 +61,18 @@ export async function resolveWriteTarget(ctx: ToolContext, args: { vmid: number;
   checkVmidPolicy(ctx, args.vmid);
   if (args.node) checkNodePolicy(ctx, args.node);
   const guest = await findGuest(ctx.pve, args.vmid, { node: args.node, type: args.type }, ctx.signal);
-  ctx.subject = describeGuest(guest);
   checkNodePolicy(ctx, guest.node);
   const tagged = guest.tags.map((t) => t.toLowerCase()).filter((t) => ctx.config.protectedTags.includes(t));
   if (tagged.length > 0) {
     throw new RefusedError(`Refused: guest ${guest.vmid} (${pveText(guest.name, 63)}) carries the protected tag ${tagged.join(", ")} (PROXMOX_PROTECTED_TAGS), so no write may touch it.`, "Ask the admin, or remove the tag in Proxmox if that is really intended.");
   }
+  if (ctx.config.protectedTags.length) ctx.checks.push(`guest ${guest.vmid} carries no protected tag (${ctx.config.protectedTags.join(", ")})`);
   return guest;
+}
+
+/** A guest as a plan names its target. */
+export function planTarget(g: Pick<Guest, "vmid" | "name" | "type" | "node" | "status">): WritePlan["target"] {
+  return { vmid: g.vmid, node: g.node, type: g.type, name: g.name, state: `${describeGuest(g)} is ${g.status}` };
 }
 
 export function describeGuest(g: Pick<Guest, "vmid" | "name" | "type" | "node">): string {
@@ -110,4 +118,15 @@ export async function finishTask(
 
 export function notNeeded(node: string, vmid: number, text: string): { text: string; data: TaskOutputData } {
   return { text, data: { upid: null, node, vmid, state: "not_needed", exitstatus: null, waited_s: 0, log_tail: [] } };
+}
+
+/** Sends a planned request exactly as the plan names it (the guard checks it was approved). */
+export async function send<T>(ctx: ToolContext, request: PlannedRequest): Promise<T> {
+  return (await ctx.pve.request<T>(request.method, request.segments, request.params ?? {}, { signal: ctx.signal })).data;
+}
+
+/** The common case: one write request, approved and then sent. */
+export async function approveAndSend<T>(ctx: ToolContext, plan: Omit<WritePlan, "requests">, request: PlannedRequest): Promise<T> {
+  await ctx.approve({ ...plan, requests: [request] });
+  return send<T>(ctx, request);
 }

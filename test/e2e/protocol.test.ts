@@ -64,14 +64,15 @@ describe("MCP protocol", () => {
     }
   });
 
-  test("write tools list confirm (and destructive for tier 3) as required", async () => {
+  test("write tools list confirm and dry_run (a dry run needs no confirm), and tier 3 requires destructive", async () => {
     const session = await connectMcp(envFor(sim()));
     try {
       const { tools } = await session.client.listTools();
       const destroy = tools.find((t) => t.name === "proxmox_destroy_resource");
       const start = tools.find((t) => t.name === "proxmox_start_resource");
-      expect(start?.inputSchema.required).toContain("confirm");
-      expect(destroy?.inputSchema.required).toEqual(expect.arrayContaining(["confirm", "destructive"]));
+      for (const tool of [start, destroy]) expect(Object.keys(tool?.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(["confirm", "dry_run"]));
+      expect(start?.inputSchema.required ?? []).not.toContain("confirm");
+      expect(destroy?.inputSchema.required).toContain("destructive");
     } finally {
       await session.close();
     }

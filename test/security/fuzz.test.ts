@@ -15,6 +15,7 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
+import { outputSchema } from "../../src/tools/json-schema.ts";
 import { envFor } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
 import {
@@ -22,6 +23,7 @@ import {
   type Case,
   callAny,
   consented,
+  dryRunGated,
   describeArgs,
   findSecret,
   generateCase,
@@ -42,6 +44,11 @@ const LANES = 16;
 const LONG = 120_000;
 
 const sim = useSimulator({ taskDurationMs: 20, tokenSecret: SECRET });
+
+const outputSchemaOf = (name: string) => {
+  const tool = ALL_TOOLS.find((t) => t.name === name);
+  return tool ? outputSchema(tool) : v.any();
+};
 const SEED = seedFromEnv("fuzz.test.ts");
 
 /** Codes that mean "refused, nothing done": none of them may follow a write request. */
@@ -143,14 +150,18 @@ function runInProcess(): Promise<Run> {
       if (logLeak) note(run, "log-secret", c, logLeak);
       if (outcome.code === "internal") note(run, "internal", c, `${outcome.text}\n${lane.logs.slice(logsBefore).join("").slice(0, 600)}`);
       if (c.tier === 1 && writes.length > 0) note(run, "read-wrote", c, writes.map((w) => `${w.method} ${w.url}`).join(", "));
+      const preview = dryRunGated(c);
+      if (preview && writes.length > 0) note(run, "unconsented-request", c, `a dry run wrote: ${writes.map((w) => `${w.method} ${w.url}`).join(", ")}`);
       if (c.tier > 1 && !consented(c)) {
-        if (sent.length > 0) note(run, "unconsented-request", c, sent.map((w) => `${w.method} ${w.url}`).join(", "));
-        if (!outcome.isError) note(run, "unconsented-success", c, outcome.text);
+        // Without consent only a gated dry run may look things up; it answers a plan, or that nothing needs doing.
+        if (!preview && sent.length > 0) note(run, "unconsented-request", c, sent.map((w) => `${w.method} ${w.url}`).join(", "));
+        const previewed = outcome.structured?.dry_run === true || outcome.structured?.state === "not_needed";
+        if (!outcome.isError && !(preview && previewed)) note(run, "unconsented-success", c, outcome.text);
       }
       if (c.tier > 1 && outcome.isError && REFUSALS.has(outcome.code ?? "") && writes.length > 0) {
         note(run, "refused-wrote", c, `${outcome.code}: ${outcome.text.slice(0, 200)} after ${writes.map((w) => `${w.method} ${w.url}`).join(", ")}`);
       }
-      if (outcome.isError === false && !v.safeParse(ALL_TOOLS.find((t) => t.name === c.tool)?.output ?? v.any(), outcome.structured).success) {
+      if (outcome.isError === false && !v.safeParse(outputSchemaOf(c.tool), outcome.structured).success) {
         note(run, "output-schema", c, JSON.stringify(outcome.structured).slice(0, 400));
       }
       const rejected = s.rejections.slice(rejectionsSeen);
@@ -210,7 +221,7 @@ describe(`${CASES_PER_TOOL} generated calls per tool, in process through the rea
     expect(violations(await runInProcess(), "rejected")).toEqual([]);
   }, LONG);
 
-  test("a write tool without exact consent sends no request at all and never succeeds", async () => {
+  test("a write tool without exact consent sends no request (a gated dry run only look-ups) and never succeeds but with a plan", async () => {
     const run = await runInProcess();
     expect(violations(run, "unconsented-request")).toEqual([]);
     expect(violations(run, "unconsented-success")).toEqual([]);
@@ -267,7 +278,8 @@ function runViaBinary() {
         const problem = answerProblem(`${answer.text}\n${JSON.stringify(answer.structured ?? null)}`, SECRET);
         if (problem) note(run, "answer", c, problem);
         if (answer.kind === "rpc-error") note(run, "rpc-error", c, answer.text);
-        if (c.tier > 1 && !consented(c) && sent.length > 0) note(run, "unconsented-request", c, sent.map((r) => `${r.method} ${r.path}`).join(", "));
+        if (dryRunGated(c) && writes.length > 0) note(run, "unconsented-request", c, `a dry run wrote: ${writes.map((r) => `${r.method} ${r.path}`).join(", ")}`);
+        if (c.tier > 1 && !consented(c) && !dryRunGated(c) && sent.length > 0) note(run, "unconsented-request", c, sent.map((r) => `${r.method} ${r.path}`).join(", "));
         if (c.tier > 1 && answer.isError && writes.length > 0 && /refused|Invalid arguments|No guest|not in the cluster|has no snapshot/i.test(answer.text)) {
           note(run, "refused-wrote", c, `${answer.text.slice(0, 200)} after ${writes.map((r) => `${r.method} ${r.path}`).join(", ")}`);
         }

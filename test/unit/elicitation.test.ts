@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { RefusedError } from "../../src/errors.ts";
-import { NeedsInput } from "../../src/tools/registry.ts";
+import { NeedsInput } from "../../src/security/confirmation.ts";
 import { testRegistry } from "../helpers/runtime.ts";
 
 // A fetch that answers the one look-up a destroy makes, then records any write.
