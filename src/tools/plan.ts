@@ -4,6 +4,7 @@
 // through only the write requests the plan names.
 import * as v from "valibot";
 import { ProxmoxMcpError } from "../errors.ts";
+import { pveText } from "../format/text.ts";
 import { buildPath, type Method, type Params, type PathSegments, type PveClient } from "../pve/client.ts";
 
 export type WriteMethod = Exclude<Method, "GET">;
@@ -95,7 +96,8 @@ export function renderPlan(data: PlanData): string {
   if (data.checks.length) lines.push(`Checks passed: ${data.checks.join("; ")}.`);
   lines.push(data.requests.length === 1 ? "It would send:" : `It would send ${data.requests.length} requests:`);
   for (const r of data.requests) {
-    const params = Object.entries(r.params).map(([k, val]) => `${k}=${typeof val === "string" ? val : JSON.stringify(val)}`);
+    // Values can hold text the model chose (a description, notes): one line each, bounded.
+    const params = Object.entries(r.params).map(([k, val]) => `${k}=${pveText(typeof val === "string" ? val : JSON.stringify(val), 200)}`);
     lines.push(`  ${r.method} ${r.path}${params.length ? ` ${params.join(" ")}` : ""}`);
   }
   lines.push(data.asks_person ? "The real call also asks the person to confirm." : "Run it for real without dry_run (and with its gates).");

@@ -4,7 +4,7 @@ import { NotFoundError, RefusedError } from "../errors.ts";
 import type { PveClient } from "../pve/client.ts";
 import * as f from "../pve/formats.ts";
 import type { Guest } from "../pve/resources.ts";
-import { clipText } from "../format/text.ts";
+import { clipText, pveText } from "../format/text.ts";
 import { isoTime, table } from "../format/units.ts";
 import { findGuest } from "../pve/resources.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
@@ -39,8 +39,8 @@ async function requireSnapshot(pve: PveClient, guest: Guest, name: string, signa
 
 /** The snapshot a person approves losing or returning to, as they would recognise it. */
 function snapshotLine(s: SnapshotEntry): string {
-  const description = (s.description ?? "").trim().split("\n")[0]?.slice(0, 80);
-  return `snapshot '${s.name}' taken ${isoTime(s.snaptime) ?? "at an unknown time"}${description ? ` ("${description}")` : ""}${s.vmstate === 1 || s.vmstate === true ? ", with RAM state" : ""}`;
+  const description = (s.description ?? "").trim();
+  return `snapshot '${s.name}' taken ${isoTime(s.snaptime) ?? "at an unknown time"}${description ? ` (${pveText(description, 80)})` : ""}${s.vmstate === 1 || s.vmstate === true ? ", with RAM state" : ""}`;
 }
 
 export const snapshotResource = defineTool({
