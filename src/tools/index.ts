@@ -5,6 +5,7 @@ import { forceStopResource, rebootResource, startResource, stopResource } from "
 import { cloneResource, createContainer, createVm, destroyResource } from "./provision.ts";
 import { deleteSnapshot, listSnapshotsTool, rollbackSnapshot, snapshotResource } from "./snapshots.ts";
 import { haStatus, whoami } from "./access.ts";
+import { findGuestTool } from "./find.ts";
 import { guestInfo } from "./guest-agent.ts";
 import { migrateResource } from "./migrate.ts";
 import { nodeStatus } from "./nodes.ts";
@@ -32,6 +33,7 @@ export const READ_TOOLS: readonly AnyTool[] = [
   haStatus,
   whoami,
   waitTask,
+  findGuestTool,
 ];
 
 export const WRITE_TOOLS: readonly AnyTool[] = [
