@@ -246,7 +246,7 @@ function auditCommand(rest: string[], env: Record<string, string | undefined>, r
 }
 
 function listTools(json: boolean, readOnly: boolean, selection: readonly string[], out: (text: string) => void): number {
-  const tools = ALL_TOOLS.filter((t) => isSelected(t, selection) && (!readOnly || t.tier === 1));
+  const tools = ALL_TOOLS.filter((t) => isSelected(t, selection) && (!readOnly || t.tier === 1 || t.tierFor !== undefined));
   if (json) {
     out(JSON.stringify(tools.map((t) => ({ name: t.name, title: t.title, tier: t.tier, tierName: TIER_NAMES[t.tier], toolset: t.toolset, description: t.description }))));
     return 0;

@@ -1,6 +1,7 @@
 // The simulated PVE API on Bun.serve: PVE's auth, envelope, status lines and error
 // bodies; every request checked against the official schema first; faults on demand.
 import { type ClusterSpec, demoCluster, generatedCluster, type SimCluster } from "./cluster.ts";
+import { EXTRA_HANDLERS } from "./handlers/api-extras.ts";
 import { type HandlerContext, SimError, WithTotal } from "./handlers/common.ts";
 import { READ_HANDLERS } from "./handlers/reads.ts";
 import { WRITE_HANDLERS } from "./handlers/writes.ts";
@@ -61,7 +62,7 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
-const HANDLERS = { ...READ_HANDLERS, ...WRITE_HANDLERS };
+const HANDLERS = { ...READ_HANDLERS, ...WRITE_HANDLERS, ...EXTRA_HANDLERS };
 const PVE_HEADERS = { "Content-Type": "application/json;charset=UTF-8", Server: "pve-api-daemon/3.0", "Cache-Control": "max-age=0", Pragma: "no-cache" };
 const PREFIX = "/api2/json";
 

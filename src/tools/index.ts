@@ -5,6 +5,7 @@ import { forceStopResource, rebootResource, startResource, stopResource } from "
 import { cloneResource, createContainer, createVm, destroyResource } from "./provision.ts";
 import { deleteSnapshot, listSnapshotsTool, rollbackSnapshot, snapshotResource } from "./snapshots.ts";
 import { haStatus, whoami } from "./access.ts";
+import { apiTool } from "./api.ts";
 import { findGuestTool } from "./find.ts";
 import { guestInfo } from "./guest-agent.ts";
 import { migrateResource } from "./migrate.ts";
@@ -50,6 +51,7 @@ export const WRITE_TOOLS: readonly AnyTool[] = [
   deleteSnapshot,
   forceStopResource,
   rollbackSnapshot,
+  apiTool,
 ];
 
 export const ALL_TOOLS: readonly AnyTool[] = [...READ_TOOLS, ...WRITE_TOOLS];

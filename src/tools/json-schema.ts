@@ -22,11 +22,13 @@ export function withServerParams(tool: AnyTool, instanceNames: readonly string[]
       ),
     );
   }
+  // A tool whose tier follows its arguments lists destructive as optional: a read needs no gate.
+  const gate = (schema: v.GenericSchema) => (tool.tierFor ? v.optional(schema) : schema);
   if (tool.tier > 1) {
-    extra.confirm = v.optional(v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.confirm)));
+    extra.confirm = v.optional(v.pipe(v.literal(true), v.description(tool.tierFor ? `Writes only. ${GATE_DESCRIPTIONS.confirm}` : GATE_DESCRIPTIONS.confirm)));
     extra.dry_run = v.optional(v.pipe(v.boolean("dry_run must be true or false"), v.description(GATE_DESCRIPTIONS.dry_run)));
   }
-  if (tool.tier === 3) extra.destructive = v.pipe(v.literal(true), v.description(GATE_DESCRIPTIONS.destructive));
+  if (tool.tier === 3) extra.destructive = gate(v.pipe(v.literal(true), v.description(tool.tierFor ? `Destructive calls only. ${GATE_DESCRIPTIONS.destructive}` : GATE_DESCRIPTIONS.destructive)));
   return Object.keys(extra).length ? v.strictObject({ ...tool.input.entries, ...extra }) : tool.input;
 }
 

@@ -95,7 +95,8 @@ export class ToolRegistry {
     // Security: the admin's read-only ceiling, on top of the toolsets: with every instance
     // read-only, writes are not even listed, whatever set was asked for.
     const readOnly = runtime.instances.every((i) => i.config.readOnly);
-    this.tools = readOnly ? selected.filter((t) => t.tier === 1) : selected;
+    // A tool whose tier follows its arguments stays listed; its writes are refused per call.
+    this.tools = readOnly ? selected.filter((t) => t.tier === 1 || t.tierFor) : selected;
     for (const t of allTools) {
       if (!selected.includes(t)) this.withheld.set(t.name, `it is in toolset '${t.toolset}', which PROXMOX_TOOLSETS does not select (a person can add it, e.g. PROXMOX_TOOLSETS=default,${t.toolset})`);
       else if (!this.tools.includes(t)) this.withheld.set(t.name, "this server is read-only (PROXMOX_READ_ONLY), so no write tool is offered");
@@ -151,11 +152,13 @@ export class ToolRegistry {
       return this.failure(new InputError(`Arguments for ${name} must be a JSON object.`));
     }
     const record = args as Record<string, unknown>;
-    const isWrite = tool.tier > 1;
+    // The tier of this call: the tool's own, or what it declares from these arguments.
+    const tier = tool.tierFor ? tool.tierFor(record) : tool.tier;
+    const isWrite = tier > 1;
 
     let target: { instance: Instance; others: readonly Instance[] };
     try {
-      target = this.pickInstance(tool, record.instance);
+      target = this.pickInstance(tool, tier, record.instance);
     } catch (error) {
       return this.failure(error);
     }
@@ -166,15 +169,15 @@ export class ToolRegistry {
     // Security: the caller's scopes, before the gates and before any request: a tool the
     // token may not use on this cluster (or on any cluster the call spans) is refused.
     if (options.maxTier) {
-      const short = [instance, ...target.others].find((i) => tool.tier > (options.maxTier?.(i.name) ?? 0));
+      const short = [instance, ...target.others].find((i) => tier > (options.maxTier?.(i.name) ?? 0));
       if (short) {
         if (isWrite) audit({ tool: name, args: maskSecrets(record), decision: "refused", reason: "scope", outcome: "scope" });
-        return this.failure(new RefusedError(`${name} was refused: your access token does not allow ${TIER_NAMES[tool.tier]} tools${this.runtime.instances.length > 1 ? ` on cluster ${short.name}` : ""}.`, "Ask for a token with the scope for this tier; the server's own gates apply on top."));
+        return this.failure(new RefusedError(`${name} was refused: your access token does not allow ${TIER_NAMES[tier]} tools${this.runtime.instances.length > 1 ? ` on cluster ${short.name}` : ""}.`, "Ask for a token with the scope for this tier; the server's own gates apply on top."));
       }
     }
 
     // Security: gates first, on the raw arguments, before parsing or any request.
-    const refused = checkGates(tool.name, tool.tier, record, instance.config);
+    const refused = checkGates(tool.name, tier, record, instance.config);
     if (refused) {
       if (isWrite) audit({ tool: name, args: maskSecrets(record), decision: "refused", reason: refused.missing.join(","), outcome: "write_gate" });
       return this.failure(refused);
@@ -201,7 +204,7 @@ export class ToolRegistry {
 
     // A person confirms tier 3 (and every write with PROXMOX_CONFIRM_WRITES=elicit) when
     // the client can ask: after every gate passed, right before the first write request.
-    const personWouldConfirm = isWrite && mustAskPerson(tool.tier, instance.config.confirmWrites);
+    const personWouldConfirm = isWrite && mustAskPerson(tier, instance.config.confirmWrites);
     const personMustConfirm = personWouldConfirm && !dryRun;
     if (personMustConfirm && !options.confirm && options.cannotAsk) {
       const unasked = cannotAskRefusal(tool, instance.config.confirmWrites, options.cannotAsk);
@@ -278,7 +281,7 @@ export class ToolRegistry {
   }
 
   /** Which cluster a call acts on. A write is never pointed at a guessed cluster. */
-  private pickInstance(tool: AnyTool, requested: unknown): { instance: Instance; others: readonly Instance[] } {
+  private pickInstance(tool: AnyTool, tier: Tier, requested: unknown): { instance: Instance; others: readonly Instance[] } {
     const { instances } = this.runtime;
     const names = instances.map((i) => i.name).join(", ");
     if (requested !== undefined) {
@@ -289,7 +292,7 @@ export class ToolRegistry {
     const [first, ...rest] = instances as [Instance, ...Instance[]];
     if (rest.length === 0) return { instance: first, others: [] };
     if (tool.spansInstances) return { instance: first, others: rest };
-    if (tool.tier > 1) {
+    if (tier > 1) {
       throw new RefusedError(`${tool.name} was refused: this server manages several clusters (${names}) and a write never guesses which one.`, "Pass instance with the cluster's name.");
     }
     throw new InputError(`This server manages several clusters (${names}); say which one with instance.`, `e.g. "instance": "${first.name}"`);
@@ -316,7 +319,8 @@ export class ToolRegistry {
    */
   registerAll(server: McpServer, access: Pick<CallOptions, "maxTier" | "actor"> = {}): void {
     const { maxTier } = access;
-    const visible = maxTier ? this.tools.filter((t) => this.runtime.instances.some((i) => t.tier <= maxTier(i.name))) : this.tools;
+    // A tool whose tier follows its arguments is listed to a read scope: it serves its reads.
+    const visible = maxTier ? this.tools.filter((t) => this.runtime.instances.some((i) => (t.tierFor ? 1 : t.tier) <= maxTier(i.name))) : this.tools;
     for (const tool of visible) {
       server.registerTool(
         tool.name,

@@ -70,7 +70,14 @@ export interface ToolDef<I extends ObjectSchema = ObjectSchema, O extends Object
   name: string;
   title: string;
   description: string;
+  /** The tier; for a tool with tierFor, the highest it can take (what listing and read-only use). */
   tier: Tier;
+  /**
+   * For a tool whose tier depends on the call (proxmox_api: GET reads, DELETE destroys): the
+   * tier of these raw arguments, decided before parsing. The registry gates on it, so gates
+   * stay in one place. Must be total: an argument it cannot read gets the highest tier.
+   */
+  tierFor?(args: Record<string, unknown>): Tier;
   /** The set PROXMOX_TOOLSETS selects it by (toolsets.ts). */
   toolset: Toolset;
   /** Listed when PROXMOX_TOOLSETS is unset or names `default`: the everyday surface. */
