@@ -82,8 +82,9 @@ describe("MCP protocol", () => {
     const session = await connectMcp(envFor(sim(), { PROXMOX_READ_ONLY: "1" }));
     try {
       const { tools } = await session.client.listTools();
-      expect(tools).toHaveLength(ALL_TOOLS.filter((t) => t.tier === 1).length);
-      expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+      // proxmox_api stays listed: its tier follows the call, and read-only serves its GETs only.
+      expect(tools.map((t) => t.name)).toEqual(ALL_TOOLS.filter((t) => t.tier === 1 || t.tierFor).map((t) => t.name));
+      expect(tools.filter((t) => t.annotations?.readOnlyHint !== true).map((t) => t.name)).toEqual(["proxmox_api"]);
     } finally {
       await session.close();
     }

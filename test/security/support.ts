@@ -339,6 +339,11 @@ export function validPool(sim: Simulator): ValidPool {
     "vzdump",
     "prod",
     "web",
+    // proxmox_api paths: reads, a write and a refused endpoint.
+    "/cluster/resources",
+    "/nodes/pve1/qemu/100/firewall/rules",
+    "/pools",
+    "/nodes/pve1/qemu/100/termproxy",
   ];
   return { vmids, upids, strings };
 }
@@ -435,7 +440,8 @@ export function generateCase(rng: Rng, shape: ToolShape, pool: ValidPool, hostil
     const destructive = gate();
     if (destructive !== undefined) setOwn(args, "destructive", destructive);
   }
-  return { tool: tool.name, tier: tool.tier, args };
+  // A tool whose tier follows its arguments (proxmox_api) is judged by the tier of this call.
+  return { tool: tool.name, tier: tool.tierFor ? tool.tierFor(args) : tool.tier, args };
 }
 
 /** A printable summary of a case's arguments (long strings shortened). */
