@@ -16,8 +16,9 @@ import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
 const sim = useSimulator();
 const RESOURCE = "https://mcp.test.example/mcp";
 const STATIC = "static-token-5b1e9c0d7a3f4e2b8c6d0a1f";
-const READS = ALL_TOOLS.filter((t) => t.tier === 1).map((t) => t.name).sort();
-const UP_TO_WRITES = ALL_TOOLS.filter((t) => t.tier <= 2).map((t) => t.name).sort();
+// proxmox_api's tier follows each call, so a read scope lists it and serves its GETs only.
+const READS = ALL_TOOLS.filter((t) => t.tier === 1 || t.tierFor).map((t) => t.name).sort();
+const UP_TO_WRITES = ALL_TOOLS.filter((t) => t.tier <= 2 || t.tierFor).map((t) => t.name).sort();
 
 let oidc: Oidc;
 let server: Served;
@@ -106,6 +107,17 @@ describe("scopes decide tiers", () => {
       const result = await call(token, "proxmox_start_resource", { vmid: 104, confirm: true }, era);
       expect(result.isError).toBe(true);
     }
+    expect(sim().requests).toHaveLength(0);
+  });
+
+  test("a read-only token may GET through proxmox_api, and its POST is refused with zero requests to Proxmox", async () => {
+    const token = await oidc.serviceToken(RESOURCE, "proxmox:read");
+    const read = await call(token, "proxmox_api", { path: "/pools" });
+    expect(read.isError).not.toBe(true);
+    expect(read.content?.[0]?.text).toContain("prod");
+    sim().resetLog();
+    const write = await call(token, "proxmox_api", { method: "POST", path: "/pools", params: { poolid: "x" }, confirm: true });
+    expect(write.isError).toBe(true);
     expect(sim().requests).toHaveLength(0);
   });
 
