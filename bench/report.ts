@@ -70,6 +70,26 @@ export function evaluateGoals(r: Omit<Results, "goals">): Goal[] {
     value: maxReq,
     result: verdict(lists.length ? maxReq === 1 : undefined),
   });
+  for (const [key, budget] of [["default", 24_000], ["all", 48_000]] as const) {
+    const set = r.surface.sets[key];
+    goals.push({
+      id: `surface-${key}`,
+      goal: `Model-facing bytes of tools/list, ${key === "default" ? "the default toolset (PROXMOX_TOOLSETS unset)" : "every tool (PROXMOX_TOOLSETS=all)"}: Σ JSON.stringify({name, description, inputSchema})`,
+      measured: `${set.modelBytes.toLocaleString("en-US")} B for ${set.tools} tools (full result ${set.fullBytes.toLocaleString("en-US")} B)`,
+      target: `≤ ${budget.toLocaleString("en-US")} B`,
+      value: set.modelBytes,
+      result: verdict(set.modelBytes <= budget),
+    });
+  }
+  const broken = [...r.surface.sets.all.missingAnnotations.map((t) => `${t}: annotations`), ...r.surface.sets.all.undocumented.map((p) => `${p}: no description`)];
+  goals.push({
+    id: "surface-contract",
+    goal: "Every listed tool keeps all four annotations and a description for every parameter",
+    measured: broken.length ? broken.slice(0, 5).join("; ") + (broken.length > 5 ? ` (+${broken.length - 5})` : "") : `${r.surface.sets.all.tools} tools, none missing`,
+    target: "none missing",
+    value: broken.length,
+    result: verdict(broken.length === 0),
+  });
   const big = r.clusters.find((k) => k.guests === 10_000);
   goals.push({
     id: "peak-rss-10k",
@@ -151,6 +171,11 @@ export function markdown(r: Results): string {
 
   const s = r.surface;
   line("## 3. Token cost of the tool surface (`tools/list` result, ≈4 bytes/token)");
+  line();
+  head(["toolsets", "tools", "model-facing bytes (name, description, inputSchema)", "≈tokens", "full tools/list bytes"]);
+  for (const set of [s.sets.default, s.sets.all]) {
+    row([set.toolsets ? `PROXMOX_TOOLSETS=${set.toolsets}` : "default (unset)", set.tools, `**${set.modelBytes.toLocaleString("en-US")}**`, set.modelTokens.toLocaleString("en-US"), set.fullBytes.toLocaleString("en-US")]);
+  }
   line();
   head(["", "tools", "bytes", "≈tokens"]);
   row(["all tools", s.tools, s.bytes.toLocaleString("en-US"), `**${s.tokens.toLocaleString("en-US")}**`]);

@@ -49,6 +49,7 @@ try {
   log("3/6 tool surface");
   const tools = await surface({ binary: BINARY, floor: floor.path, env });
   log(`    ${tools.tools} tools, ${tools.bytes} bytes ≈ ${tools.tokens} tokens`);
+  for (const set of [tools.sets.default, tools.sets.all]) log(`    ${set.toolsets || "default"}: ${set.tools} tools, ${set.modelBytes} model-facing bytes, ${set.fullBytes} full`);
 
   log(`4+5/6 answers and scale on ${CONFIG.sizes.map((s: ClusterSize) => `${s.nodes}/${s.guests}`).join(", ")} (nodes/guests)`);
   const clusters = await scale({ binary: BINARY, sizes: CONFIG.sizes, repeats: CONFIG.repeats });

@@ -15,6 +15,22 @@ export interface ToolSurface {
   other: number;
 }
 
+/** One toolset selection as a model meets it. */
+export interface SetSurface {
+  /** PROXMOX_TOOLSETS as set for this listing ("" = unset, the default set). */
+  toolsets: string;
+  tools: number;
+  /** Σ per tool of JSON.stringify({name, description, inputSchema}): what a client sends a model. */
+  modelBytes: number;
+  modelTokens: number;
+  /** Bytes of the whole tools/list result, output schemas and annotations included. */
+  fullBytes: number;
+  /** Tools missing one of the four annotation hints (must be none). */
+  missingAnnotations: string[];
+  /** tool.parameter for every input property without a description (must be none). */
+  undocumented: string[];
+}
+
 export interface SurfaceResult {
   tools: number;
   /** Bytes of the tools/list `result` object. */
@@ -22,6 +38,8 @@ export interface SurfaceResult {
   tokens: number;
   byPart: { description: number; inputSchema: number; outputSchema: number; other: number };
   perTool: ToolSurface[];
+  /** The default set (PROXMOX_TOOLSETS unset) and every tool (PROXMOX_TOOLSETS=all). */
+  sets: { default: SetSurface; all: SetSurface };
   /** Same server with PROXMOX_READ_ONLY=true (write tools not listed). */
   readOnly: { tools: number; bytes: number; tokens: number };
   initialize: { bytes: number; tokens: number; instructions: number };
@@ -31,8 +49,29 @@ export interface SurfaceResult {
 interface ListedTool {
   name: string;
   description?: string;
-  inputSchema?: unknown;
+  inputSchema?: { properties?: Record<string, { description?: string }> };
   outputSchema?: unknown;
+  annotations?: Record<string, unknown>;
+}
+
+const HINTS = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const;
+
+/** What a model is sent of one toolset selection, and whether every tool keeps its contract. */
+function setSurface(toolsets: string, result: { tools: ListedTool[] }): SetSurface {
+  const modelBytes = result.tools.reduce((sum, t) => sum + utf8(JSON.stringify({ name: t.name, description: t.description, inputSchema: t.inputSchema })), 0);
+  return {
+    toolsets,
+    tools: result.tools.length,
+    modelBytes,
+    modelTokens: approxTokens(modelBytes),
+    fullBytes: jsonBytes(result),
+    missingAnnotations: result.tools.filter((t) => HINTS.some((h) => typeof t.annotations?.[h] !== "boolean")).map((t) => t.name),
+    undocumented: result.tools.flatMap((t) =>
+      Object.entries(t.inputSchema?.properties ?? {})
+        .filter(([, p]) => !p.description?.trim())
+        .map(([name]) => `${t.name}.${name}`),
+    ),
+  };
 }
 
 async function list(command: string, env: Record<string, string>): Promise<{ initialize: Record<string, unknown>; result: { tools: ListedTool[] } }> {
@@ -51,8 +90,10 @@ async function list(command: string, env: Record<string, string>): Promise<{ ini
 }
 
 export async function surface(opts: { binary: string; floor: string; env: Record<string, string> }): Promise<SurfaceResult> {
-  const full = await list(opts.binary, opts.env);
-  const readOnly = await list(opts.binary, { ...opts.env, PROXMOX_READ_ONLY: "true" });
+  const full = await list(opts.binary, { ...opts.env, PROXMOX_TOOLSETS: "all" });
+  const { PROXMOX_TOOLSETS: _unset, ...defaultEnv } = opts.env;
+  const defaults = await list(opts.binary, defaultEnv);
+  const readOnly = await list(opts.binary, { ...opts.env, PROXMOX_TOOLSETS: "all", PROXMOX_READ_ONLY: "true" });
   const floor = await list(opts.floor, opts.env);
   const perTool = full.result.tools
     .map((t): ToolSurface => {
@@ -74,6 +115,7 @@ export async function surface(opts: { binary: string; floor: string; env: Record
     tokens: approxTokens(bytes),
     byPart: { description: sum("description"), inputSchema: sum("inputSchema"), outputSchema: sum("outputSchema"), other: bytes - sum("description") - sum("inputSchema") - sum("outputSchema") },
     perTool,
+    sets: { default: setSurface("", defaults.result), all: setSurface("all", full.result) },
     readOnly: { tools: readOnly.result.tools.length, bytes: roBytes, tokens: approxTokens(roBytes) },
     initialize: { bytes: initBytes, tokens: approxTokens(initBytes), instructions },
     floor: { bytes: jsonBytes(floor.result) },
