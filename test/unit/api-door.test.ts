@@ -83,6 +83,15 @@ describe("proxmox_api writes", () => {
     expect(outcome.structured?.tier).toBe(3);
   });
 
+  test("a write with dry_run answers its plan, one exact request, and sends no write", async () => {
+    const { call, sent } = door({ destructiveEnabled: true });
+    const outcome = await call({ method: "DELETE", path: "/pools/prod", destructive: true, dry_run: true });
+    expect(outcome.isError).toBe(false);
+    expect(outcome.text).toContain("DRY RUN");
+    expect(outcome.text).toContain("DELETE /pools/prod");
+    expect(sent.filter((r) => !r.startsWith("GET"))).toEqual([]);
+  });
+
   test("the tier follows the call: GET 1, POST/PUT 2, DELETE and the named destructive operations 3", () => {
     expect(apiTier({ path: "/cluster/resources" })).toBe(1);
     expect(apiTier({ method: "POST", path: "/pools" })).toBe(2);
