@@ -2,9 +2,10 @@
 // Command line: argv → config → transport. Only JSON-RPC goes to stdout while serving;
 // every other word this process says goes to stderr through the redactor.
 import { readFileSync } from "node:fs";
-import { type Config, formatConfigProblems, isTruthy, loadConfig } from "./config/env.ts";
+import { type Config, configWarnings, formatConfigProblems, loadConfig, parseBoolean } from "./config/env.ts";
 import { loadInstances } from "./config/instances.ts";
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from "./log.ts";
+import type { AuditRecord } from "./security/audit.ts";
 import { auditKeyFrom, verifyChain } from "./security/audit-chain.ts";
 import { Redactor } from "./security/redactor.ts";
 import { createMcpServer, createRegistry, createRuntime, RedactingTransport } from "./server.ts";
@@ -18,37 +19,43 @@ const USAGE = `proxmox-mcp ${VERSION} — MCP server for Proxmox VE
 
 Usage:
   proxmox-mcp                      serve MCP over stdio (what an agent runs)
-  proxmox-mcp demo                 a short tour against the built-in simulated cluster
+  proxmox-mcp tour                 a guided tour of a simulated cluster, printed as tables (start here)
   proxmox-mcp tools [--json]       list the tools offered, with their tiers and toolsets
   proxmox-mcp call TOOL [JSON]     run one tool and print its answer (exit 1 on a tool error)
   proxmox-mcp doctor               check configuration, reach, TLS, token and privileges
+                                   of every instance (PROXMOX_CONFIG too); --demo: of the simulated cluster
   proxmox-mcp audit verify FILE    check an audit log's hash chain (needs PROXMOX_AUDIT_KEY)
   proxmox-mcp serve --http [HOST:]PORT
                                    serve MCP over Streamable HTTP at /mcp (stateless; GET /healthz)
   proxmox-mcp --help | --version
 
 Options:
-  --demo        use the built-in simulated cluster instead of PROXMOX_URL (also PROXMOX_DEMO=1)
+  --demo        use the built-in simulated cluster instead of PROXMOX_URL (also PROXMOX_DEMO=1).
+                Alone, it is a silent MCP server waiting for a client on stdin: for a person
+                at a terminal, \`proxmox-mcp tour\` is the one that prints something.
 
 Environment:
   PROXMOX_URL                 https://pve.example.local:8006 (port 8006 when none is given)
   PROXMOX_TOKEN_ID            user@realm!tokenname
   PROXMOX_TOKEN_SECRET        the token's secret (or PROXMOX_TOKEN_SECRET_FILE=/path)
-  PROXMOX_TLS_INSECURE        true/1/yes: skip certificate checks (self-signed; prefer the two below)
+  PROXMOX_TLS_INSECURE        true: skip certificate checks (self-signed; prefer the two below)
   PROXMOX_CA_FILE             PEM CA to trust, e.g. pve-root-ca.pem
   PROXMOX_TLS_FINGERPRINT     pin the server certificate's SHA-256 fingerprint (AB:CD:…)
   PROXMOX_TIMEOUT_MS          per-request timeout (default 30000)
   PROXMOX_LOG_LEVEL           debug, info, warn, error (default info; logs go to stderr)
   PROXMOX_ENABLE_DESTRUCTIVE  exactly 1 to allow destructive tools (they also need confirm + destructive)
   PROXMOX_READ_ONLY           true: write tools are not offered at all
+                              (switches take true/false, 1/0, yes/no, on/off; anything else stops start-up)
   PROXMOX_TOOLSETS            which tools are listed: default (unset), all, or sets such as
                               default,guest (${Object.keys(TOOLSETS).join(", ")})
   PROXMOX_ALLOWED_VMIDS       writes only to these guests, e.g. 100-199,300
   PROXMOX_ALLOWED_NODES       writes only on these nodes, e.g. pve1,pve2
-  PROXMOX_PROTECTED_TAGS      guests with any of these tags refuse every write
+  PROXMOX_PROTECTED_TAGS      guests with any of these tags refuse every write, e.g. prod;critical
   PROXMOX_AUDIT_LOG           append write audit records (JSON lines) to this file instead of stderr
   PROXMOX_AUDIT_KEY           32+ characters: seal audit lines into a keyed hash chain (or PROXMOX_AUDIT_KEY_FILE)
-  PROXMOX_CONFIG              JSON file naming several clusters (instances); see README
+  PROXMOX_CONFIG              JSON file naming several clusters (instances); see README. The
+                              environment's read-only, allowed vmids/nodes and protected tags still
+                              limit every instance
   PROXMOX_MCP_HTTP_TOKEN      bearer token for --http (or PROXMOX_MCP_HTTP_TOKEN_FILE); required off loopback
   PROXMOX_MCP_ALLOWED_HOSTS   extra Host/Origin names accepted by --http, e.g. mcp.example.lan
   PROXMOX_MCP_OAUTH_ISSUER    --http as an OAuth resource server: the authorization server's issuer URL
@@ -57,7 +64,7 @@ Environment:
 `;
 
 interface Cli {
-  command: "serve" | "tools" | "call" | "demo" | "doctor" | "audit" | "help" | "version";
+  command: "serve" | "tools" | "call" | "tour" | "doctor" | "audit" | "help" | "version";
   demo: boolean;
   json: boolean;
   http?: string;
@@ -65,7 +72,9 @@ interface Cli {
 }
 
 export function parseArgs(argv: readonly string[], env: Record<string, string | undefined>): Cli | { error: string } {
-  const cli: Cli = { command: "serve", demo: isTruthy(env.PROXMOX_DEMO), json: false, rest: [] };
+  const demoSwitch = parseBoolean("PROXMOX_DEMO", env.PROXMOX_DEMO);
+  if ("problem" in demoSwitch) return { error: demoSwitch.problem };
+  const cli: Cli = { command: "serve", demo: demoSwitch.value, json: false, rest: [] };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -84,8 +93,11 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   }
   const [command, ...rest] = positional;
   if (command === undefined) return cli;
-  if (command === "tools" || command === "call" || command === "demo" || command === "serve" || command === "doctor" || command === "audit") {
-    return { ...cli, command, rest, demo: cli.demo || command === "demo" };
+  if (command === "tools" || command === "call" || command === "tour" || command === "serve" || command === "doctor" || command === "audit") {
+    return { ...cli, command, rest, demo: cli.demo || command === "tour" };
+  }
+  if (command === "demo") {
+    return { error: "there is no 'demo' command: `proxmox-mcp tour` prints a guided tour of the simulated cluster; `proxmox-mcp --demo` serves it to an MCP client (and prints nothing)" };
   }
   return { error: `unknown command '${command}'` };
 }
@@ -129,11 +141,13 @@ export async function main(argv: readonly string[], env: Record<string, string |
   if (cli.command === "help") return out(USAGE), 0;
   if (cli.command === "tools" && !cli.demo) {
     const selection = parseToolsets(env.PROXMOX_TOOLSETS);
-    if ("problem" in selection) {
-      process.stderr.write(`${redactor.redact(formatConfigProblems([selection.problem]))}\n`);
+    const readOnly = parseBoolean("PROXMOX_READ_ONLY", env.PROXMOX_READ_ONLY);
+    const problems = ["problem" in selection ? selection.problem : undefined, "problem" in readOnly ? readOnly.problem : undefined].filter((p) => p !== undefined);
+    if (problems.length > 0 || "problem" in selection || "problem" in readOnly) {
+      process.stderr.write(`${redactor.redact(formatConfigProblems(problems))}\n`);
       return 2;
     }
-    return listTools(cli.json, isTruthy(env.PROXMOX_READ_ONLY), selection.toolsets, out);
+    return listTools(cli.json, readOnly.value, selection.toolsets, out);
   }
   if (cli.command === "audit") return auditCommand(cli.rest, env, redactor, out);
   if (cli.command === "doctor" && !cli.demo) {
@@ -152,11 +166,8 @@ export async function main(argv: readonly string[], env: Record<string, string |
     throw error;
   }
   const { configs, stop } = resolved;
-  for (const config of configs) {
-    if (config.tls.insecure && !config.tls.fingerprint && !config.tls.caFile) {
-      log.warn(`${configs.length > 1 ? `instance ${config.name}: ` : ""}PROXMOX_TLS_INSECURE is on: the server certificate is NOT verified. Prefer PROXMOX_CA_FILE or PROXMOX_TLS_FINGERPRINT.`);
-    }
-  }
+  // The demo's simulator listens on loopback over http://: nothing to warn about there.
+  if (!cli.demo) for (const config of configs) for (const warning of configWarnings(config, configs.length > 1 ? `instance ${config.name}: ` : "")) log.warn(warning);
   const auditKey = auditKeyFrom(env);
   if (auditKey.problem) {
     process.stderr.write(`proxmox-mcp: ${auditKey.problem}\n`);
@@ -166,9 +177,18 @@ export async function main(argv: readonly string[], env: Record<string, string |
   // Security: the key seals the audit chain; it is masked like every other secret.
   redactor.register(auditKey.key);
   const runtime = createRuntime(configs, redactor, log, auditKey.key);
+  const tourAudit: AuditRecord[] = [];
+  // The tour shows its audit records as a table instead of JSON lines on stderr.
+  if (cli.command === "tour") runtime.audit = (record) => void tourAudit.push(record);
   const registry = createRegistry(runtime);
 
   switch (cli.command) {
+    case "doctor": {
+      const { runDoctor } = await import("./doctor.ts");
+      const code = await runDoctor(env, log, out, (secret) => redactor.register(secret), { configs, source: "the simulated demo cluster" });
+      await stop();
+      return code;
+    }
     case "tools":
       await stop();
       return listTools(cli.json, configs.every((c) => c.readOnly), configs[0]?.toolsets ?? DEFAULT_SELECTION, out);
@@ -198,14 +218,17 @@ export async function main(argv: readonly string[], env: Record<string, string |
       out(outcome.text);
       return 0;
     }
-    case "demo": {
-      const { runTour } = await import("./demo.ts");
-      const code = await runTour(registry, out);
+    case "tour": {
+      const { runTour } = await import("./tour.ts");
+      const code = await runTour(registry, out, tourAudit);
       await stop();
       return code;
     }
     default:
       if (cli.http !== undefined) return serveHttp(cli.http, env, registry, redactor, log, stop);
+      if (cli.demo && process.stdin.isTTY) {
+        log.info("--demo serves MCP on stdin/stdout and waits for a client; for a guided tour a person can read, run `proxmox-mcp tour` (Ctrl-C to leave)");
+      }
       return serveStdio(registry, redactor, log, stop);
   }
 }

@@ -2,7 +2,8 @@
 // builds on the one before: configuration, DNS/TCP reach, TLS, the token, its privileges.
 import { lookup } from "node:dns/promises";
 import { connect as tcpConnect } from "node:net";
-import { type Config, formatConfigProblems, loadConfig } from "./config/env.ts";
+import { type Config, configWarnings, formatConfigProblems } from "./config/env.ts";
+import { loadInstances } from "./config/instances.ts";
 import { PveClient } from "./pve/client.ts";
 import { PveError } from "./pve/errors.ts";
 import { peerFingerprint } from "./pve/pinned-fetch.ts";
@@ -49,21 +50,41 @@ export const TIER_PRIVILEGES: { tier: string; privileges: { priv: string; path: 
 
 const MARK: Record<CheckStatus, string> = { ok: "✓", warn: "!", fail: "✗", skip: "-" };
 
-export async function runDoctor(env: Record<string, string | undefined>, log: Logger, out: (line: string) => void, register: (secret: string) => void): Promise<number> {
-  const checks: Check[] = [];
-  const report = (check: Check) => {
-    checks.push(check);
-    out(`${MARK[check.status]} ${check.name}: ${check.detail}`);
-  };
+export interface DoctorOptions {
+  /** Check these instead of the environment's (doctor --demo: the simulated cluster). */
+  configs?: Config[];
+  /** How the configuration is described on its line, e.g. "the simulated demo cluster". */
+  source?: string;
+}
 
-  const loaded = loadConfig(env);
-  if (!loaded.ok) {
-    report({ name: "configuration", status: "fail", detail: `\n${formatConfigProblems(loaded.problems)}` });
-    return 1;
+/** Checks every configured instance (the environment's, or each one in PROXMOX_CONFIG); 0 when all are ready. */
+export async function runDoctor(env: Record<string, string | undefined>, log: Logger, out: (line: string) => void, register: (secret: string) => void, options: DoctorOptions = {}): Promise<number> {
+  let configs = options.configs;
+  if (!configs) {
+    const loaded = loadInstances(env);
+    if (!loaded.ok) {
+      out(`${MARK.fail} configuration: \n${formatConfigProblems(loaded.problems)}`);
+      return 1;
+    }
+    configs = loaded.instances;
   }
-  const config = loaded.config;
-  register(config.tokenSecret);
-  report({ name: "configuration", status: "ok", detail: `${config.url} as ${config.tokenId}` });
+  for (const config of configs) register(config.tokenSecret);
+  const many = configs.length > 1;
+  if (many) out(`${configs.length} instances: ${configs.map((c) => c.name).join(", ")}${env.PROXMOX_CONFIG?.trim() ? ` (PROXMOX_CONFIG ${env.PROXMOX_CONFIG.trim()})` : ""}`);
+  let failed = 0;
+  for (const config of configs) {
+    if (many) out(`\n[${config.name}]`);
+    const code = await checkInstance(config, log, out, options.source);
+    if (code !== 0) failed++;
+  }
+  if (many) out(`\n${failed === 0 ? `All ${configs.length} instances are ready.` : `${failed} of ${configs.length} instances are not ready.`}`);
+  return failed === 0 ? 0 : 1;
+}
+
+async function checkInstance(config: Config, log: Logger, out: (line: string) => void, source?: string): Promise<number> {
+  const report = (check: Check) => out(`${MARK[check.status]} ${check.name}: ${check.detail}`);
+  report({ name: "configuration", status: "ok", detail: `${config.url} as ${config.tokenId}${source ? ` (${source})` : ""}` });
+  if (!source) for (const warning of configWarnings(config)) report({ name: "configuration", status: "warn", detail: warning });
 
   const url = new URL(config.url);
   const port = Number(url.port);

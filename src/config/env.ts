@@ -1,11 +1,12 @@
 // The server's configuration comes from the environment (an agent's MCP config sets it).
 // Everything is checked at start-up and every problem is reported at once, naming the
 // variable and what a valid value looks like, never echoing a secret's value.
-import { readFileSync } from "node:fs";
-import * as v from "valibot";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
 import { parseToolsets } from "../tools/toolsets.ts";
 import { parseVmidRanges, type VmidRanges } from "./ranges.ts";
+import { CA_FILE_MAX_BYTES, readBoundedFile, SECRET_FILE_MAX_BYTES } from "./read-file.ts";
+import { checkSecret, tokenIdMistake } from "./secret.ts";
+import { maskSecretLike, type Parsed, parseBoolean, parseDestructiveSwitch, parseNodeList, parseTagList } from "./values.ts";
 
 export interface TlsConfig {
   /** Skip certificate verification entirely (self-signed homelab certificates). */
@@ -42,79 +43,31 @@ export interface Config {
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
-const TRUTHY = new Set(["true", "1", "yes"]);
 const TOKEN_ID_RE = /^(([^\s:/]+)@([A-Za-z][A-Za-z0-9.\-_]+))!([A-Za-z][A-Za-z0-9.\-_]+)$/;
 const FINGERPRINT_RE = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/;
 
-/** `true`/`1`/`yes` in any case; anything else (or unset) is off. */
-export function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && TRUTHY.has(value.trim().toLowerCase());
-}
-
-const optionalText = v.optional(v.pipe(v.string(), v.trim()));
-
-const EnvSchema = v.object({
-  PROXMOX_URL: v.pipe(
-    v.string("PROXMOX_URL is required, e.g. https://pve.example.local:8006"),
-    v.trim(),
-    v.nonEmpty("PROXMOX_URL is required, e.g. https://pve.example.local:8006"),
-  ),
-  PROXMOX_TOKEN_ID: v.pipe(
-    v.string("PROXMOX_TOKEN_ID is required, e.g. root@pam!mcp (user@realm!tokenname)"),
-    v.trim(),
-    v.regex(TOKEN_ID_RE, "PROXMOX_TOKEN_ID must look like user@realm!tokenname, e.g. root@pam!mcp"),
-  ),
-  PROXMOX_TOKEN_SECRET: optionalText,
-  PROXMOX_TOKEN_SECRET_FILE: optionalText,
-  PROXMOX_TLS_INSECURE: v.optional(v.string()),
-  PROXMOX_CA_FILE: optionalText,
-  PROXMOX_TLS_FINGERPRINT: v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.regex(FINGERPRINT_RE, "PROXMOX_TLS_FINGERPRINT must be a SHA-256 fingerprint as PVE shows it: 32 hex pairs joined by ':', e.g. AB:CD:…:EF"),
-    ),
-  ),
-  PROXMOX_TIMEOUT_MS: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, "PROXMOX_TIMEOUT_MS must be a whole number of milliseconds, e.g. 30000"),
-      v.transform(Number),
-      v.minValue(100, "PROXMOX_TIMEOUT_MS must be at least 100"),
-      v.maxValue(600_000, "PROXMOX_TIMEOUT_MS must be at most 600000 (10 minutes)"),
-    ),
-    "30000",
-  ),
-  PROXMOX_LOG_LEVEL: v.optional(
-    v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(LOG_LEVELS, `PROXMOX_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`)),
-    "info",
-  ),
-  PROXMOX_ENABLE_DESTRUCTIVE: v.optional(v.string()),
-  PROXMOX_READ_ONLY: v.optional(v.string()),
-  PROXMOX_ALLOWED_VMIDS: optionalText,
-  PROXMOX_ALLOWED_NODES: optionalText,
-  PROXMOX_PROTECTED_TAGS: optionalText,
-  PROXMOX_AUDIT_LOG: optionalText,
-  PROXMOX_CONFIRM_WRITES: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(["elicit", "off", "never"], "PROXMOX_CONFIRM_WRITES must be elicit, off or never")), "off"),
-});
+export { parseBoolean } from "./values.ts";
 
 /** Normalises PROXMOX_URL; returns a problem text instead when it is unusable. */
-export function normaliseUrl(raw: string): { url: string } | { problem: string } {
+export function normaliseUrl(raw: string, name = "PROXMOX_URL"): { url: string } | { problem: string } {
   const example = "e.g. https://pve.example.local:8006";
+  // A bare host name is the most common slip: say the URL it most likely means.
+  const bare = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d+)?\/?$/.exec(raw);
+  if (bare) return { problem: `${name} needs https:// in front: write https://${bare[1]}${bare[2] ?? ":8006"} (${example})` };
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    return { problem: `PROXMOX_URL is not a URL (${example})` };
+    return { problem: `${name} is not a URL (${example})` };
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    return { problem: `PROXMOX_URL must start with https:// or http:// (${example})` };
+    return { problem: `${name} must start with https:// or http:// (${example})` };
   }
   if (parsed.username || parsed.password) {
-    return { problem: "PROXMOX_URL must not carry a user or password; use PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET" };
+    return { problem: `${name} must not carry a user or password; use PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET` };
   }
   if (parsed.search || parsed.hash) {
-    return { problem: `PROXMOX_URL must not have a query or fragment (${example})` };
+    return { problem: `${name} must not have a query or fragment (${example})` };
   }
   // URL drops a default port (443/80), so look at what was written: no port means PVE's 8006.
   const explicitPort = /^[a-z]+:\/\/(\[[^\]]*\]|[^/:?#]*)(:\d+)/i.exec(raw.trim())?.[2];
@@ -136,105 +89,164 @@ function dropUnset(env: Record<string, string | undefined>): Record<string, stri
   return out;
 }
 
-export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigResult {
+export interface LoadOptions {
+  /** How a variable is called in the message: instances from PROXMOX_CONFIG use their file's keys. */
+  label?: (variable: string) => string;
+}
+
+export function loadConfig(rawEnv: Record<string, string | undefined>, options: LoadOptions = {}): ConfigResult {
   const env = dropUnset(rawEnv);
+  const name = options.label ?? ((variable: string) => variable);
   const problems: string[] = [];
-  const parsed = v.safeParse(EnvSchema, env, { abortPipeEarly: true });
-  if (!parsed.success) {
-    for (const issue of parsed.issues) problems.push(issue.message);
-    // Keep going with what we can check on our own, so every problem is listed at once.
-  }
-  const e = parsed.success ? parsed.output : undefined;
+  const take = <T>(result: Parsed<T>, fallback: T): T => {
+    if ("problem" in result) {
+      problems.push(result.problem);
+      return fallback;
+    }
+    return result.value;
+  };
 
   let url = "";
-  if (env.PROXMOX_URL?.trim()) {
-    const result = normaliseUrl(env.PROXMOX_URL.trim());
+  const rawUrl = env.PROXMOX_URL?.trim();
+  if (!rawUrl) {
+    problems.push(`${name("PROXMOX_URL")} is required: the address of a Proxmox node, e.g. https://pve.example.local:8006`);
+  } else {
+    const result = normaliseUrl(rawUrl, name("PROXMOX_URL"));
     if ("problem" in result) problems.push(result.problem);
     else url = result.url;
   }
 
-  let tokenSecret = env.PROXMOX_TOKEN_SECRET?.trim() ?? "";
-  const secretFile = env.PROXMOX_TOKEN_SECRET_FILE?.trim();
-  if (tokenSecret && secretFile) {
-    problems.push("Set only one of PROXMOX_TOKEN_SECRET and PROXMOX_TOKEN_SECRET_FILE");
-  } else if (secretFile) {
-    try {
-      tokenSecret = readFileSync(secretFile, "utf8").trim();
-      // Security: the value is not echoed; a secret pasted here by mistake must not be printed.
-      if (!tokenSecret) problems.push("PROXMOX_TOKEN_SECRET_FILE names an empty file");
-      else if (/\s/.test(tokenSecret)) problems.push("PROXMOX_TOKEN_SECRET_FILE holds more than one line or spaces; it must hold only the secret");
-    } catch {
-      // A path is shown to help; anything without a separator may be a pasted secret.
-      const shown = /[\\/]/.test(secretFile) ? ` (${secretFile})` : "";
-      problems.push(`PROXMOX_TOKEN_SECRET_FILE${shown} cannot be read; give the path of a readable file holding only the secret`);
-    }
-  } else if (!tokenSecret) {
-    problems.push("PROXMOX_TOKEN_SECRET is required (the UUID shown once when the API token was created), or PROXMOX_TOKEN_SECRET_FILE naming a file that holds it");
-  } else if (/\s/.test(tokenSecret)) {
-    problems.push("PROXMOX_TOKEN_SECRET must not contain spaces or line breaks");
+  const tokenId = env.PROXMOX_TOKEN_ID?.trim() ?? "";
+  if (!tokenId) {
+    problems.push(`${name("PROXMOX_TOKEN_ID")} is required: the API token's id, user@realm!tokenname, e.g. mcp@pve!agent`);
+  } else if (!TOKEN_ID_RE.test(tokenId)) {
+    problems.push(tokenIdMistake(name("PROXMOX_TOKEN_ID"), tokenId) ?? `${name("PROXMOX_TOKEN_ID")} must look like user@realm!tokenname, e.g. mcp@pve!agent`);
   }
 
-  const caFile = env.PROXMOX_CA_FILE?.trim() || undefined;
-  if (caFile) {
-    try {
-      if (!readFileSync(caFile, "utf8").includes("-----BEGIN CERTIFICATE-----")) {
-        problems.push(`PROXMOX_CA_FILE (${caFile}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-      }
-    } catch {
-      problems.push(`PROXMOX_CA_FILE (${caFile}) cannot be read; give the path of a PEM file such as pve-root-ca.pem`);
+  let tokenSecret = "";
+  const rawSecret = env.PROXMOX_TOKEN_SECRET;
+  const secretFile = env.PROXMOX_TOKEN_SECRET_FILE?.trim();
+  if (rawSecret !== undefined && secretFile) {
+    problems.push(`Set only one of ${name("PROXMOX_TOKEN_SECRET")} and ${name("PROXMOX_TOKEN_SECRET_FILE")}`);
+  } else if (secretFile) {
+    // A path is shown to help; anything without a separator may be a pasted secret.
+    const label = `${name("PROXMOX_TOKEN_SECRET_FILE")}${/[\\/]/.test(secretFile) ? ` (${secretFile})` : ""}`;
+    const read = readBoundedFile(secretFile, label, SECRET_FILE_MAX_BYTES);
+    if ("problem" in read) problems.push(`${read.problem}; give the path of a file holding only the token's secret`);
+    else {
+      const checked = checkSecret(label, read.text, true);
+      if ("problem" in checked) problems.push(checked.problem);
+      else tokenSecret = checked.secret;
     }
+  } else if (rawSecret === undefined) {
+    problems.push(`${name("PROXMOX_TOKEN_SECRET")} is required: the secret (a UUID) PVE showed once when the API token was created; or set ${name("PROXMOX_TOKEN_SECRET_FILE")} to a file that holds it`);
+  } else {
+    const checked = checkSecret(name("PROXMOX_TOKEN_SECRET"), rawSecret, false);
+    if ("problem" in checked) problems.push(checked.problem);
+    else tokenSecret = checked.secret;
   }
+
+  const isHttp = /^http:/i.test(url);
+  const insecure = take(parseBoolean(name("PROXMOX_TLS_INSECURE"), env.PROXMOX_TLS_INSECURE), false);
+
+  const caFile = env.PROXMOX_CA_FILE?.trim() || undefined;
+  if (caFile && isHttp) {
+    problems.push(`${name("PROXMOX_CA_FILE")} is set but ${name("PROXMOX_URL")} uses http://, where no certificate is checked; use https:// (PVE listens on https://<host>:8006) or remove ${name("PROXMOX_CA_FILE")}`);
+  } else if (caFile) {
+    const label = `${name("PROXMOX_CA_FILE")} (${caFile})`;
+    const read = readBoundedFile(caFile, label, CA_FILE_MAX_BYTES);
+    if ("problem" in read) problems.push(`${read.problem}; give the path of a PEM file such as the cluster's /etc/pve/pve-root-ca.pem`);
+    else if (!read.text.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${label} holds no PEM certificate (-----BEGIN CERTIFICATE-----); copy /etc/pve/pve-root-ca.pem from a node`);
+  }
+
+  let fingerprint: string | undefined;
+  const rawFingerprint = env.PROXMOX_TLS_FINGERPRINT?.trim();
+  if (rawFingerprint && isHttp) {
+    problems.push(`${name("PROXMOX_TLS_FINGERPRINT")} is set but ${name("PROXMOX_URL")} uses http://, where there is no certificate to pin; use https:// or remove ${name("PROXMOX_TLS_FINGERPRINT")}`);
+  } else if (rawFingerprint) {
+    if (FINGERPRINT_RE.test(rawFingerprint)) fingerprint = rawFingerprint.toUpperCase();
+    else problems.push(`${name("PROXMOX_TLS_FINGERPRINT")} must be a SHA-256 fingerprint as PVE shows it: 32 hex pairs joined by ':', e.g. AB:CD:…:EF`);
+  }
+
+  let timeoutMs = 30_000;
+  const rawTimeout = env.PROXMOX_TIMEOUT_MS?.trim();
+  if (rawTimeout !== undefined) {
+    if (!/^\d+$/.test(rawTimeout)) problems.push(`${name("PROXMOX_TIMEOUT_MS")} must be a whole number of milliseconds, e.g. 30000`);
+    else if (Number(rawTimeout) < 100) problems.push(`${name("PROXMOX_TIMEOUT_MS")} must be at least 100 (milliseconds)`);
+    else if (Number(rawTimeout) > 600_000) problems.push(`${name("PROXMOX_TIMEOUT_MS")} must be at most 600000 (10 minutes)`);
+    else timeoutMs = Number(rawTimeout);
+  }
+
+  let logLevel: LogLevel = "info";
+  const rawLevel = env.PROXMOX_LOG_LEVEL?.trim().toLowerCase();
+  if (rawLevel !== undefined) {
+    if ((LOG_LEVELS as readonly string[]).includes(rawLevel)) logLevel = rawLevel as LogLevel;
+    else problems.push(`PROXMOX_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+
+  let confirmWrites: Config["confirmWrites"] = "off";
+  const rawConfirm = env.PROXMOX_CONFIRM_WRITES?.trim().toLowerCase();
+  if (rawConfirm !== undefined) {
+    if (rawConfirm === "elicit" || rawConfirm === "off" || rawConfirm === "never") confirmWrites = rawConfirm;
+    else problems.push("PROXMOX_CONFIRM_WRITES must be elicit (ask a person before every write), off (ask for destructive tools when the client can) or never (the gates alone)");
+  }
+
+  // Security: a switch that is not understood stops start-up; it never means "off".
+  const destructiveEnabled = take(parseDestructiveSwitch("PROXMOX_ENABLE_DESTRUCTIVE", env.PROXMOX_ENABLE_DESTRUCTIVE), false);
+  const readOnly = take(parseBoolean(name("PROXMOX_READ_ONLY"), env.PROXMOX_READ_ONLY), true);
 
   let allowedVmids: VmidRanges | undefined;
   if (env.PROXMOX_ALLOWED_VMIDS?.trim()) {
     const ranges = parseVmidRanges(env.PROXMOX_ALLOWED_VMIDS.trim());
-    if ("problem" in ranges) problems.push(`PROXMOX_ALLOWED_VMIDS: ${ranges.problem}`);
+    if ("problem" in ranges) problems.push(`${name("PROXMOX_ALLOWED_VMIDS")}: ${ranges.problem}`);
     else allowedVmids = ranges;
   }
-  const allowedNodes = splitList(env.PROXMOX_ALLOWED_NODES);
-  for (const n of allowedNodes ?? []) {
-    if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(n)) problems.push(`PROXMOX_ALLOWED_NODES: '${n}' is not a node name`);
-  }
-  const protectedTags = (splitList(env.PROXMOX_PROTECTED_TAGS) ?? []).map((t) => t.toLowerCase());
+  const allowedNodes = take(parseNodeList(name("PROXMOX_ALLOWED_NODES"), env.PROXMOX_ALLOWED_NODES), undefined);
+  const protectedTags = take(parseTagList(name("PROXMOX_PROTECTED_TAGS"), env.PROXMOX_PROTECTED_TAGS), []);
   const toolsets = parseToolsets(env.PROXMOX_TOOLSETS);
   if ("problem" in toolsets) problems.push(toolsets.problem);
 
-  if (problems.length > 0 || !e) return { ok: false, problems: [...new Set(problems)] };
+  if (problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
   return {
     ok: true,
     config: {
       name: "default",
       url,
-      tokenId: e.PROXMOX_TOKEN_ID,
+      tokenId,
       tokenSecret,
-      tls: { insecure: isTruthy(e.PROXMOX_TLS_INSECURE), caFile, fingerprint: e.PROXMOX_TLS_FINGERPRINT?.toUpperCase() },
-      timeoutMs: Number(e.PROXMOX_TIMEOUT_MS),
-      logLevel: e.PROXMOX_LOG_LEVEL as LogLevel,
-      destructiveEnabled: env.PROXMOX_ENABLE_DESTRUCTIVE === "1",
-      readOnly: isTruthy(e.PROXMOX_READ_ONLY),
+      tls: { insecure, caFile, fingerprint },
+      timeoutMs,
+      logLevel,
+      destructiveEnabled,
+      readOnly,
       allowedVmids,
       allowedNodes,
       protectedTags,
-      auditLog: e.PROXMOX_AUDIT_LOG || undefined,
-      confirmWrites: e.PROXMOX_CONFIRM_WRITES as Config["confirmWrites"],
+      auditLog: env.PROXMOX_AUDIT_LOG?.trim() || undefined,
+      confirmWrites,
       toolsets: "toolsets" in toolsets ? toolsets.toolsets : undefined,
     },
   };
 }
 
-function splitList(value: string | undefined): string[] | undefined {
-  const items = value
-    ?.split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return items && items.length > 0 ? items : undefined;
+/** What start-up says on stderr about a configuration that works but is weaker than it looks. */
+export function configWarnings(config: Config, prefix = ""): string[] {
+  const warnings: string[] = [];
+  if (/^http:/i.test(config.url)) {
+    warnings.push(`${prefix}PROXMOX_URL uses http://: the API token travels in cleartext and the server is not authenticated. Use https:// (PVE listens on https://<host>:8006).`);
+  }
+  if (config.tls.insecure && !config.tls.fingerprint && !config.tls.caFile) {
+    warnings.push(`${prefix}PROXMOX_TLS_INSECURE is on: the server certificate is NOT verified. Prefer PROXMOX_CA_FILE or PROXMOX_TLS_FINGERPRINT.`);
+  }
+  return warnings;
 }
 
-/** The start-up message for a bad environment: every problem, one per line, no values. */
+/** The start-up message for a bad environment: every problem, one per line, no secrets. */
 export function formatConfigProblems(problems: string[]): string {
   return [
     "proxmox-mcp cannot start: the configuration has problems:",
-    ...problems.map((p) => `  - ${p}`),
-    "Set these in the environment of the MCP server (your agent's MCP config), or try `proxmox-mcp --demo` for a simulated cluster.",
+    // Security: a secret pasted into the wrong variable is masked even when the real one came from a file.
+    ...problems.map((p) => `  - ${maskSecretLike(p)}`),
+    "Set these in the environment of the MCP server (your agent's MCP config), or try `proxmox-mcp tour` for a look at a simulated cluster.",
   ].join("\n");
 }

@@ -2,6 +2,7 @@
 // never reaches a handler, so it cannot make a request, not even a look-up.
 import type { Config } from "../config/env.ts";
 import { WriteGateError } from "../errors.ts";
+import { consentValueProblem } from "../tools/messages.ts";
 import { TIER_NAMES, type Tier } from "../tools/types.ts";
 
 export const GATE_DESCRIPTIONS = {
@@ -28,12 +29,12 @@ export function checkGates(toolName: string, tier: Tier, args: Record<string, un
   // Security: strict equality. "true", 1 or {} are not consent.
   if (args.confirm !== true && !dryRun) {
     missing.push("confirm");
-    fixes.push("pass confirm: true (only after the user asked for this action)");
+    fixes.push(`${consentValueProblem("confirm", args.confirm)} (only after the user asked for this action)`);
   }
   if (tier === 3) {
     if (args.destructive !== true) {
       missing.push("destructive");
-      fixes.push("pass destructive: true (only when the user explicitly asked for this destructive action)");
+      fixes.push(`${consentValueProblem("destructive", args.destructive)} (only when the user explicitly asked for this destructive action)`);
     }
     if (!config.destructiveEnabled) {
       missing.push("PROXMOX_ENABLE_DESTRUCTIVE");
@@ -42,7 +43,7 @@ export function checkGates(toolName: string, tier: Tier, args: Record<string, un
   }
   if (missing.length === 0) return undefined;
   return new WriteGateError(
-    `${toolName} is a ${TIER_NAMES[tier]} (tier ${tier}) tool and was refused before any request to Proxmox. Missing: ${missing.join(", ")}.`,
+    `${toolName} is a ${TIER_NAMES[tier]} (tier ${tier}) tool and was refused before any request to Proxmox. Missing: ${missing.map((m) => (m in args && args[m] !== undefined ? `${m} (given, but not as the boolean true)` : m)).join(", ")}.`,
     missing,
     `To run it: ${fixes.join("; ")}.`,
   );

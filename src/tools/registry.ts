@@ -99,7 +99,7 @@ export class ToolRegistry {
     this.tools = readOnly ? selected.filter((t) => t.tier === 1 || t.tierFor) : selected;
     for (const t of allTools) {
       if (!selected.includes(t)) this.withheld.set(t.name, `it is in toolset '${t.toolset}', which PROXMOX_TOOLSETS does not select (a person can add it, e.g. PROXMOX_TOOLSETS=default,${t.toolset})`);
-      else if (!this.tools.includes(t)) this.withheld.set(t.name, "this server is read-only (PROXMOX_READ_ONLY), so no write tool is offered");
+      else if (!this.tools.includes(t)) this.withheld.set(t.name, `it is a ${TIER_NAMES[t.tier]} tool, hidden by read-only mode (PROXMOX_READ_ONLY, or readOnly on every instance in PROXMOX_CONFIG), so no write tool is offered; a person must restart the server without read-only mode to allow writes`);
     }
     this.byName = new Map(this.tools.map((t) => [t.name, t]));
     this.codec = confirmationCodec(runtime.instances.map((i) => i.config.tokenSecret));

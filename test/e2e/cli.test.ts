@@ -23,7 +23,7 @@ describe("command line", () => {
 
   test("--help names every command and the required variables", async () => {
     const run = await runBinary(["--help"], PATH_ONLY);
-    for (const word of ["tools", "call", "demo", "PROXMOX_URL", "PROXMOX_TOKEN_ID", "PROXMOX_TOKEN_SECRET"]) expect(run.stdout).toContain(word);
+    for (const word of ["tools", "call", "tour", "--demo", "PROXMOX_URL", "PROXMOX_TOKEN_ID", "PROXMOX_TOKEN_SECRET"]) expect(run.stdout).toContain(word);
   });
 
   test("an unknown command is a usage error with exit code 2", async () => {
@@ -83,18 +83,48 @@ describe("command line", () => {
     expect(run.stdout).toContain("VMs");
   });
 
-  test("demo takes the tour and shows a write being refused", async () => {
-    const run = await runBinary(["demo"], PATH_ONLY);
+  test("tour takes the tour as aligned tables and shows a write being refused, with no audit JSON", async () => {
+    const run = await runBinary(["tour"], PATH_ONLY);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("proxmox_status");
     expect(run.stdout).toContain("refused before any request");
+    expect(run.stdout).toMatch(/^vmid {2}name +node {2}status/m);
+    expect(run.stdout).not.toContain("\t");
+    expect(run.stdout + run.stderr).not.toContain('"audit":true');
   });
 
-  test("`bun run demo` (the README's first set-up command) takes the same tour and exits, rather than waiting for an MCP client", async () => {
-    const proc = Bun.spawn([process.execPath, "run", "demo"], { cwd: ROOT, env: PATH_ONLY, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  test("`bun run tour` (the README's first command) takes the same tour and exits, rather than waiting for an MCP client", async () => {
+    const proc = Bun.spawn([process.execPath, "run", "tour"], { cwd: ROOT, env: PATH_ONLY, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     expect(code).toBe(0);
     expect(stdout).toContain("refused before any request");
+  });
+
+  test("the old 'demo' command is not taken for --demo: it names the tour and the MCP server apart", async () => {
+    const run = await runBinary(["demo"], PATH_ONLY);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("`proxmox-mcp tour` prints a guided tour");
+    expect(run.stderr).toContain("`proxmox-mcp --demo` serves it to an MCP client");
+  });
+
+  test("doctor --demo checks the simulated cluster and exits instead of starting an MCP server", async () => {
+    const run = await runBinary(["doctor", "--demo"], PATH_ONLY);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("the simulated demo cluster");
+    expect(run.stdout).toContain("Ready: an agent can use this configuration.");
+  });
+
+  test("doctor checks every instance of PROXMOX_CONFIG instead of asking for PROXMOX_URL", async () => {
+    const dir = scratchDir("doctor");
+    const file = join(dir, "instances.json");
+    const inst = { url: sim().url, tokenId: sim().tokenId, tokenSecret: sim().tokenSecret };
+    writeFileSync(file, JSON.stringify({ instances: { home: inst, lab: { ...inst, tokenSecret: "00000000-0000-0000-0000-000000000000" } } }));
+    const run = await runBinary(["doctor"], { ...PATH_ONLY, PROXMOX_CONFIG: file });
+    expect(run.stdout).toContain("[home]");
+    expect(run.stdout).toContain("[lab]");
+    expect(run.stdout).not.toContain("PROXMOX_URL is required");
+    expect(run.stdout).toContain("1 of 2 instances are not ready.");
+    expect(run.code).toBe(1);
   });
 });
 

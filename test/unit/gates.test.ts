@@ -96,3 +96,28 @@ describe("tool data", () => {
     for (const name of names) expect(name).toMatch(/^proxmox_[a-z_]+$/);
   });
 });
+
+describe("refusals that say what was wrong", () => {
+  test('confirm: "true" is refused saying it must be the boolean true, not the string', async () => {
+    const { registry, requests } = testRegistry();
+    const outcome = await registry.call("proxmox_start_resource", { vmid: 100, confirm: "true" });
+    expect(outcome.isError).toBe(true);
+    expect(outcome.text).toContain("confirm (given, but not as the boolean true)");
+    expect(outcome.text).toContain('confirm must be the JSON boolean true (without quotes), not the string "true"');
+    expect(requests).toEqual([]);
+  });
+
+  test("a write tool on a read-only server is hidden by read-only mode, not an unknown tool", async () => {
+    const { registry, requests } = testRegistry({ config: { readOnly: true } });
+    const outcome = await registry.call("proxmox_start_resource", { vmid: 100, confirm: true });
+    expect(outcome.isError).toBe(true);
+    expect(outcome.text).toContain("proxmox_start_resource is not offered by this server: it is a write tool, hidden by read-only mode");
+    expect(outcome.text).not.toContain("Unknown tool");
+    expect(requests).toEqual([]);
+  });
+
+  test("a tool that does not exist is still an unknown tool", async () => {
+    const { registry } = testRegistry({ config: { readOnly: true } });
+    expect((await registry.call("proxmox_launch_missiles", {})).text).toContain("Unknown tool 'proxmox_launch_missiles'");
+  });
+});

@@ -1,0 +1,73 @@
+// `proxmox-mcp tour` (`bun run tour`): a person's first minute with the server. It runs real
+// tool calls (the same path an agent's calls take) against the simulated cluster, prints the
+// answers as aligned tables, and shows a gate refusing a write. Not to be confused with
+// `--demo`, which serves the same simulated cluster to an MCP client and prints nothing.
+import type { AuditRecord } from "./security/audit.ts";
+import type { ToolRegistry } from "./tools/registry.ts";
+
+const STEPS: { say: string; tool: string; args: Record<string, unknown> }[] = [
+  { say: "Is the cluster healthy?", tool: "proxmox_status", args: {} },
+  { say: "What is eating memory?", tool: "proxmox_list_vms", args: { sort: "mem", limit: 5 } },
+  { say: "Which containers run?", tool: "proxmox_list_containers", args: { status: "running" } },
+  { say: "When was the last backup?", tool: "proxmox_list_backups", args: { limit: 5 } },
+  { say: "What failed lately?", tool: "proxmox_recent_tasks", args: { errors_only: true, limit: 5 } },
+];
+
+const COLUMN_MAX = 64;
+
+/** Tab-separated rows in a tool's text become columns padded to a common width. */
+export function alignTables(text: string): string {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  let block: string[][] = [];
+  const flush = () => {
+    if (block.length === 0) return;
+    const widths: number[] = [];
+    for (const row of block) row.forEach((cell, i) => (widths[i] = Math.min(COLUMN_MAX, Math.max(widths[i] ?? 0, [...cell].length))));
+    for (const row of block) {
+      out.push(
+        row
+          .map((cell, i) => {
+            const chars = [...cell];
+            const shown = i < row.length - 1 && chars.length > COLUMN_MAX ? `${chars.slice(0, COLUMN_MAX - 1).join("")}…` : cell;
+            return i === row.length - 1 ? shown : shown.padEnd(widths[i] ?? 0);
+          })
+          .join("  ")
+          .trimEnd(),
+      );
+    }
+    block = [];
+  };
+  for (const line of lines) {
+    if (line.includes("\t")) block.push(line.split("\t"));
+    else {
+      flush();
+      out.push(line);
+    }
+  }
+  flush();
+  return out.join("\n");
+}
+
+export async function runTour(registry: ToolRegistry, out: (text: string) => void, audit: AuditRecord[] = []): Promise<number> {
+  out("proxmox-mcp tour — a simulated 3-node cluster; nothing here touches a real Proxmox.\n");
+  for (const step of STEPS) {
+    if (!registry.tools.some((t) => t.name === step.tool)) continue;
+    out(`▶ ${step.say}   ${step.tool} ${JSON.stringify(step.args)}`);
+    const outcome = await registry.call(step.tool, step.args);
+    out(`${alignTables(outcome.text)}\n`);
+    if (outcome.isError) return 1;
+  }
+  if (registry.tools.some((t) => t.name === "proxmox_start_resource")) {
+    out(`▶ A write without consent is refused before any request:   proxmox_start_resource {"vmid": 100}`);
+    const before = audit.length;
+    out(`${(await registry.call("proxmox_start_resource", { vmid: 100 })).text}\n`);
+    const records = audit.slice(before);
+    if (records.length > 0) {
+      out("The audit log records every write attempt (PROXMOX_AUDIT_LOG, or stderr):");
+      out(`${alignTables(["tool\tdecision\treason\toutcome", ...records.map((r) => `${r.tool}\t${r.decision}\t${r.reason ?? "-"}\t${r.outcome}`)].join("\n"))}\n`);
+    }
+  }
+  out("Next: point an MCP client at `proxmox-mcp --demo` to drive this simulated cluster from an agent (it serves MCP on stdio and prints nothing itself; see README: Agent set-up), or set PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET for your cluster and run `proxmox-mcp doctor`.");
+  return 0;
+}
