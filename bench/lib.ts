@@ -9,6 +9,12 @@ import type { SimLike } from "../test/helpers/mcp.ts";
 export const ROOT = new URL("../", import.meta.url).pathname;
 export const BINARY = `${ROOT}dist/proxmox-mcp`;
 
+/** Where a run writes its report: untracked run.* unless `--update` asks for the committed latest.*. */
+export function resultsBase(argv: readonly string[]): string {
+  const name = argv.includes("--quick") ? "quick" : argv.includes("--update") ? "latest" : "run";
+  return `${ROOT}bench/results/${name}`;
+}
+
 // ---------------------------------------------------------------- statistics
 
 /** Nearest-rank percentile (q in 0..1) of unsorted samples. */

@@ -4,13 +4,14 @@
 //   1. cold start against a floor MCP server      4. answer size against raw PVE JSON
 //   2. per-call overhead of proxmox_get_resource  5. requests, time per call, peak RSS by cluster size
 //   3. bytes of the tool surface                  6. 100 calls in flight on one connection
-// Writes bench/results/latest.{md,json}; `--quick` runs a reduced version for smoke checks
-// and writes bench/results/quick.{md,json} instead.
+// Writes bench/results/run.{md,json} (untracked); `--update` writes the committed
+// bench/results/latest.{md,json} instead (what the README quotes). `--quick` runs a reduced
+// version for smoke checks and writes bench/results/quick.{md,json}.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { coldStart, compileFloor } from "./coldstart.ts";
 import { concurrency } from "./concurrency.ts";
 import { envFor } from "../test/helpers/mcp.ts";
-import { BINARY, machine, ROOT } from "./lib.ts";
+import { BINARY, machine, ROOT, resultsBase } from "./lib.ts";
 import { perCall } from "./percall.ts";
 import { evaluateGoals, markdown, type Results } from "./report.ts";
 import { type ClusterSize, scale } from "./scale.ts";
@@ -78,7 +79,8 @@ try {
 
 const dir = `${ROOT}bench/results`;
 mkdirSync(dir, { recursive: true });
-const base = `${dir}/${QUICK ? "quick" : "latest"}`;
+// A run rewrites the committed report only when asked: a casual run leaves git status clean.
+const base = resultsBase(process.argv);
 writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(`${base}.md`, markdown(results));
 process.stdout.write(markdown(results));

@@ -3,7 +3,7 @@
 //   proxmox-mcp-<version>-<target>.mcpb                         Claude Desktop bundles
 //   SHA256SUMS                                                  `sha256sum -c SHA256SUMS` format
 //   server.json                                                 official MCP registry entry
-//   Formula/proxmox-mcp.rb                                      Homebrew (also refreshes Formula/)
+//   Formula/proxmox-mcp.rb                                      Homebrew (`--update` also refreshes the committed Formula/)
 // and the npm packages into dist/npm/ (scripts/npm-packages.ts).
 //
 //   bun scripts/release.ts                     all targets (cross-compiling downloads Bun runtimes from npm)
@@ -34,6 +34,8 @@ export interface ReleaseOptions {
   outDir: string;
   npmOutDir: string;
   bytecode: boolean;
+  /** Also refresh the committed Formula/proxmox-mcp.rb (`--update`). */
+  update?: boolean;
 }
 
 export interface ReleaseResult {
@@ -124,8 +126,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
 
   if (brewTargets().every((t) => opts.targets.includes(t))) {
     const text = await writeFormula(opts.outDir);
-    // Only a full release into the real folder refreshes the committed formula, never a test build.
-    if (resolve(opts.outDir) === DEFAULT_OUT) {
+    // Only `--update` refreshes the committed formula (a full release into the real folder);
+    // otherwise the formula stays in <out>/Formula/, untracked.
+    if (opts.update && resolve(opts.outDir) === DEFAULT_OUT) {
       mkdirSync(join(ROOT, "Formula"), { recursive: true });
       await Bun.write(join(ROOT, "Formula", "proxmox-mcp.rb"), text);
       log("refreshed Formula/proxmox-mcp.rb");
@@ -148,7 +151,7 @@ export function parseArgs(argv: readonly string[]): ReleaseOptions {
     if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value`);
     return v;
   };
-  const known = new Set(["--targets", "--host", "--out", "--npm-out", "--no-bytecode"]);
+  const known = new Set(["--targets", "--host", "--out", "--npm-out", "--no-bytecode", "--update"]);
   for (const [i, arg] of argv.entries()) {
     const previous = argv[i - 1];
     const isValue = previous === "--targets" || previous === "--out" || previous === "--npm-out";
@@ -157,7 +160,7 @@ export function parseArgs(argv: readonly string[]): ReleaseOptions {
   const list = value("--targets");
   const targets = argv.includes("--host") ? [hostTarget()] : list ? list.split(",").map((id) => targetById(id.trim())) : [...TARGETS];
   const outDir = resolve(value("--out") ?? DEFAULT_OUT);
-  return { targets, outDir, npmOutDir: resolve(value("--npm-out") ?? join(dirname(outDir), "npm")), bytecode: USE_BYTECODE && !argv.includes("--no-bytecode") };
+  return { targets, outDir, npmOutDir: resolve(value("--npm-out") ?? join(dirname(outDir), "npm")), bytecode: USE_BYTECODE && !argv.includes("--no-bytecode"), update: argv.includes("--update") };
 }
 
 if (import.meta.main) {

@@ -5,8 +5,9 @@ import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readArchive } from "../../scripts/archive.ts";
 import { archiveName, clearOutputDir, mcpbName, VERSION } from "../../scripts/dist-config.ts";
+import { resultsBase } from "../../bench/lib.ts";
 import { parseArgs } from "../../scripts/release.ts";
-import { hostRelease, scratchDir, SLOW_MS, which } from "./helpers.ts";
+import { hostRelease, ROOT, scratchDir, SLOW_MS, which } from "./helpers.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 describe("release --host", () => {
@@ -73,5 +74,18 @@ describe("release arguments", () => {
     expect(opts.npmOutDir.endsWith(join("dist", "npm"))).toBe(true);
     expect(opts.targets).toHaveLength(8);
     expect(VERSION).toBe(pkg.version);
+  });
+
+  test("a release leaves the committed Formula/ alone unless --update asks for it", () => {
+    expect(parseArgs([]).update).toBe(false);
+    expect(parseArgs(["--host"]).update).toBe(false);
+    expect(parseArgs(["--update"]).update).toBe(true);
+  });
+
+  test("a benchmark run writes an untracked report unless --update asks for the committed one", () => {
+    expect(resultsBase([]).endsWith("bench/results/run")).toBe(true);
+    expect(resultsBase(["--update"]).endsWith("bench/results/latest")).toBe(true);
+    const ignored = Bun.spawnSync(["git", "check-ignore", "-q", join(ROOT, "bench", "results", "run.md")], { cwd: ROOT });
+    expect(ignored.exitCode).toBe(0);
   });
 });
