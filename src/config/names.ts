@@ -22,6 +22,8 @@ export const KNOWN_VARIABLES = [
   "PROXMOX_CONFIG",
   "PROXMOX_DEMO",
   "PROXMOX_TOOLSETS",
+  "PROXMOX_AUDIT_KEY",
+  "PROXMOX_AUDIT_KEY_FILE",
 ] as const;
 
 const SIGN_IN_WITH_TOKEN = "proxmox-mcp signs in with an API token, not a user name and password: create one (README: Create a Proxmox API token) and set PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET";

@@ -1,10 +1,11 @@
 // Configuration errors a newcomer understands: plain words, no library wording, "did you
 // mean" for names from other tools, and secret paste mistakes caught before the first 401.
 import { afterAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatConfigProblems, loadConfig } from "../../src/config/env.ts";
 import { loadInstances } from "../../src/config/instances.ts";
+import { KNOWN_VARIABLES } from "../../src/config/names.ts";
 import { removeScratchDirs, scratchDir } from "../helpers/tmp.ts";
 
 afterAll(removeScratchDirs);
@@ -56,6 +57,14 @@ describe("plain words", () => {
 });
 
 describe("did you mean", () => {
+  test("every PROXMOX_ variable the server reads is known, so a near miss of it is caught and it is never taken for a typo", () => {
+    const root = new URL("../../src/", import.meta.url).pathname;
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
+    const read = new Set(files.flatMap((f) => [...readFileSync(join(root, f), "utf8").matchAll(/env\.(PROXMOX_[A-Z_]+)/g)].map((m) => m[1] as string)));
+    const unknown = [...read].filter((name) => !name.startsWith("PROXMOX_MCP_") && !(KNOWN_VARIABLES as readonly string[]).includes(name));
+    expect(unknown).toEqual([]);
+  });
+
   for (const [wrong, right] of [
     ["PROXMOX_HOST", "PROXMOX_URL"],
     ["PROXMOX_API_URL", "PROXMOX_URL"],
