@@ -55,6 +55,13 @@ export function scratchDir(name: string): string {
   return dir;
 }
 
+/** Removes this process's scratch folder; test/helpers/cleanup.ts calls it once, after every test file. */
+export function removeDistScratch(): void {
+  if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true });
+  scratchRoot = undefined;
+  pending = undefined;
+}
+
 /** Runs `bun scripts/release.ts --host` into a scratch folder, once per test process. */
 export function hostRelease(): Promise<HostRelease> {
   pending ??= (async () => {
