@@ -6,7 +6,7 @@ import { describeError, InputError, ProxmoxMcpError, RefusedError, WriteGateErro
 import type { Config } from "../config/env.ts";
 import { capAnswer } from "../format/text.ts";
 import type { Logger } from "../log.ts";
-import type { Audit } from "../security/audit.ts";
+import { type Audit, auditArgs, SECRET_ARG } from "../security/audit.ts";
 import { type AnswerContext, confirmationCodec, confirmQuestion, declined, NeedsInput, readAnswer } from "../security/confirmation.ts";
 import { checkGates } from "../security/gates.ts";
 import type { Redactor } from "../security/redactor.ts";
@@ -68,8 +68,6 @@ export interface CallOutcome {
 }
 
 const SERVER_KEYS = ["confirm", "destructive", "instance"] as const;
-// Arguments that are credentials: masked in audit records and in anything echoed back.
-const SECRET_ARG = /password|secret|token/i;
 const MAX_MESSAGE = 300;
 
 export class ToolRegistry {
@@ -160,6 +158,11 @@ export class ToolRegistry {
     try {
       target = this.pickInstance(tool, tier, record.instance);
     } catch (error) {
+      // A write aimed at no cluster, or at one this server does not serve, is an attempt too.
+      if (isWrite) {
+        const named = record.instance === undefined ? undefined : typeof record.instance === "string" ? record.instance : JSON.stringify(record.instance);
+        this.runtime.audit({ tool: name, instance: named, actor: options.actor, args: maskSecrets(record), decision: "refused", reason: error instanceof ProxmoxMcpError ? error.message : "instance", outcome: error instanceof ProxmoxMcpError ? error.code : "internal" });
+      }
       return this.failure(error);
     }
     const { instance } = target;
@@ -453,6 +456,7 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/** Arguments for an audit line: credential-named keys masked at any depth, everything bounded. */
 function maskSecrets(args: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(args).map(([k, val]) => [k, SECRET_ARG.test(k) ? "[REDACTED]" : val]));
+  return auditArgs(args);
 }
