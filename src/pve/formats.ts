@@ -64,6 +64,16 @@ export const volid = v.pipe(
   v.check((s) => !s.split("/").includes(".."), "volid must not contain '..'"),
 );
 
+/**
+ * An ISO image volume, as a drive's file: a volid without the separators of the drive's
+ * property string (',' '=' ';'), which would add drive options, and in the iso content.
+ */
+export const isoVolid = v.pipe(
+  volid,
+  v.regex(/^[^,=;]+$/, "iso must not contain ',', '=' or ';': they would add options to the VM's drive (e.g. local:iso/x.iso,media=disk)"),
+  v.regex(/^[^:]+:iso\//, "iso must be an ISO image volume, storage:iso/name.iso, e.g. local:iso/debian-12.iso"),
+);
+
 export const guestType = v.picklist(["qemu", "lxc"], "type must be 'qemu' (VM) or 'lxc' (container)");
 export type GuestType = v.InferOutput<typeof guestType>;
 

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { InputError, RefusedError } from "../errors.ts";
 import type { PveClient } from "../pve/client.ts";
 import * as f from "../pve/formats.ts";
+import { propertyString } from "../pve/property-string.ts";
 import { listGuests, listResources } from "../pve/resources.ts";
 import { wholeNumber } from "./schemas.ts";
 import { defineTool, type ToolContext } from "./types.ts";
@@ -95,7 +96,8 @@ export const createContainer = defineTool({
     checkNodePolicy(ctx, args.node);
     await checkNodeOnline(ctx.pve, args.node, ctx.signal);
     const vmid = await pickNewVmid(ctx, args.vmid);
-    const net0 = `name=eth0,bridge=${args.bridge},ip=${args.ip}${args.gateway ? `,gw=${args.gateway}` : ""}`;
+    // Security: each value is checked for the property string's separators before it joins one.
+    const net0 = propertyString([["name", "eth0"], ["bridge", args.bridge, "bridge"], ["ip", args.ip, "ip"], args.gateway !== undefined && ["gw", args.gateway, "gateway"]]);
     const keys = sshKeySummary(args.ssh_public_keys);
     const upid = await approveAndSend<string>(
       ctx,
@@ -119,7 +121,7 @@ export const createContainer = defineTool({
           vmid,
           ostemplate: args.ostemplate,
           hostname: args.hostname,
-          rootfs: `${args.storage}:${args.disk_gb}`,
+          rootfs: propertyString([[null, `${args.storage}:${args.disk_gb}`, "storage"]]),
           cores: args.cores,
           memory: args.memory_mb,
           swap: args.swap_mb,
@@ -153,7 +155,7 @@ export const createVm = defineTool({
     memory_mb: v.optional(int("memory_mb", 16, 4_194_304, "Memory in MiB (default 2048)."), 2048),
     storage: v.optional(v.pipe(f.storage, v.description("Storage for the disk (default local-lvm).")), "local-lvm"),
     disk_gb: v.optional(int("disk_gb", 1, 131072, "Disk size in GiB (default 32)."), 32),
-    iso: v.optional(v.pipe(f.volid, v.description("Installer ISO volume, e.g. local:iso/debian-12.iso; omit for none."))),
+    iso: v.optional(v.pipe(f.isoVolid, v.description("Installer ISO volume, e.g. local:iso/debian-12.iso; omit for none."))),
     bridge,
     ostype: v.optional(
       v.pipe(v.picklist(["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"], "ostype must be a PVE ostype such as l26 (Linux) or win11"), v.description("Guest OS type (default l26 = Linux).")),
@@ -189,10 +191,11 @@ export const createVm = defineTool({
           sockets: args.sockets,
           memory: String(args.memory_mb),
           scsihw: "virtio-scsi-single",
-          scsi0: `${args.storage}:${args.disk_gb}`,
-          ide2: args.iso ? `${args.iso},media=cdrom` : undefined,
+          // Security: an iso holding ',' or '=' would add drive options (media=disk, a second file).
+          scsi0: propertyString([[null, `${args.storage}:${args.disk_gb}`, "storage"]]),
+          ide2: args.iso ? propertyString([[null, args.iso, "iso"], ["media", "cdrom"]]) : undefined,
           boot: args.iso ? "order=scsi0;ide2;net0" : "order=scsi0;net0",
-          net0: `virtio,bridge=${args.bridge}`,
+          net0: propertyString([[null, "virtio"], ["bridge", args.bridge, "bridge"]]),
           ostype: args.ostype,
           start: args.start,
         },
