@@ -1,7 +1,7 @@
 // The stdio transport with a client that misbehaves: lines that are not JSON, JSON that is
-// not JSON-RPC, unknown methods, a line too large to buffer, and stdin closing. The server
-// must keep serving (or, for the oversized line, end the session cleanly), never print a
-// stack trace, and exit with code 0 when stdin closes. Raw bytes on the binary's stdin.
+// not JSON-RPC, unknown methods, a line over the 10 MiB limit, and stdin closing. The server
+// must keep serving (an oversized line gets a JSON-RPC error), never print a stack trace,
+// and exit with code 0 when stdin closes. Raw bytes on the binary's stdin.
 import { describe, expect, test } from "bun:test";
 import { envFor } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
@@ -97,7 +97,7 @@ describe("a client that sends garbage", () => {
     expectNoCrashSigns(server);
   }, T);
 
-  test("a 12 MB line (over the SDK's 10 MB buffer) ends the session cleanly: exit code 0, no stack trace", async () => {
+  test("a 12 MB line (over the 10 MiB limit) is answered with a JSON-RPC error naming the limit, and the session goes on", async () => {
     const server = start();
     await server.initialize();
     const chunk = "a".repeat(1024 * 1024);
@@ -105,14 +105,31 @@ describe("a client that sends garbage", () => {
     let open = await server.write('{"jsonrpc":"2.0","id":50,"method":"tools/call","params":{"name":"proxmox_status","arguments":{"x":"');
     for (let i = 0; i < 12 && open; i++) open = await server.write(chunk);
     if (open) open = await server.write('"}}}\n');
-    // Either the server goes on serving, or it has ended the session; both are acceptable.
-    const next = open ? await server.request("tools/list", undefined, 5_000).catch(() => undefined) : undefined;
-    if (next) expect(next.result ?? next.error).toBeDefined();
-    const code = await finish(server);
-    expect(code).toBe(0);
-    expect(server.lines().find((l) => l.id === 50 && l.result !== undefined)).toBeUndefined();
+    expect(open).toBe(true);
+    // The dropped request gets its error, under its own id; then the server keeps serving.
+    await expectServing(server);
+    const answer = server.lines().find((l) => l.id === 50);
+    expect(answer?.error?.code).toBe(-32600);
+    expect(answer?.error?.message).toContain("10 MiB");
+    expect(answer?.result).toBeUndefined();
+    expect(server.exitCode()).toBeNull();
+    expect(await finish(server)).toBe(0);
     expectNoCrashSigns(server);
-    expect(server.stderr()).toContain("exceeded maximum size");
+  }, T);
+
+  test("an oversized line whose id comes after its params is answered with id null, and the next request on the same pipe is served", async () => {
+    const server = start();
+    await server.initialize();
+    let open = await server.write('{"jsonrpc":"2.0","method":"tools/call","params":{"name":"proxmox_status","arguments":{"x":"');
+    for (let i = 0; i < 11 && open; i++) open = await server.write("b".repeat(1024 * 1024));
+    // The end of the big line and a whole next request, in one write.
+    if (open) open = await server.write(`"}},"id":51}\n${JSON.stringify({ jsonrpc: "2.0", id: 52, method: "tools/list" })}\n`);
+    expect(open).toBe(true);
+    await expectServing(server);
+    expect(server.lines().find((l) => l.id === null && l.error)?.error?.code).toBe(-32600);
+    expect((server.lines().find((l) => l.id === 52)?.result as { tools?: unknown[] } | undefined)?.tools?.length).toBeGreaterThan(0);
+    expect(await finish(server)).toBe(0);
+    expectNoCrashSigns(server);
   }, T);
 
   test("a 9 MB line (under the buffer) is answered as a tool error naming the unknown parameter", async () => {
