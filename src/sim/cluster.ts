@@ -15,6 +15,12 @@ export interface SimGuest {
   node: string;
   name: string;
   status: "running" | "stopped";
+  /** What QMP says of a running VM when it is not plainly running (paused, io-error, prelaunch, suspended…). */
+  qmpstatus?: string;
+  /** Managed by the HA stack: power and migrate requests are queued to the HA manager. */
+  ha?: { state: "started" | "stopped"; group?: string };
+  /** How the guest agent fails: PVE 6 passed QGA's error through in `result`; later PVE answers 500. */
+  agentError?: "result-error" | "http-500";
   template: boolean;
   tags: string[];
   cpu: number;
@@ -42,6 +48,9 @@ export interface SimNode {
   load: number;
   ip: string;
   bootedAt: number;
+  /** Root filesystem use (default 9 of 94 GiB). */
+  rootUsed?: number;
+  rootTotal?: number;
 }
 
 export interface SimVolume {
@@ -91,8 +100,25 @@ export function digest(seed: string): string {
   return new Bun.CryptoHasher("sha1").update(seed).digest("hex");
 }
 
+/** How far the simulated cluster behaves like the real ones of issue 10 (all off: the tidy homelab). */
+export interface RealWorld {
+  /** Proxied calls to an offline node answer 595 only after this delay (pveproxy waits about 30 s). */
+  offlineDelayMs: number;
+  /** Storage lists come in a different order each time (PVE builds them from a Perl hash). */
+  shuffleStorage: boolean;
+  /** PVE ≤ 8.3: an error's text travels only in the HTTP reason phrase, and guest-agent reads ask VM.Monitor. */
+  legacyErrors: boolean;
+  /** HA-managed guests take this long to reach the state the HA manager was asked for. */
+  haDelayMs: number;
+}
+
 export class SimCluster {
   name = "homelab";
+  /** No cluster configured: one node, /cluster/status without a cluster entry, corosync not running. */
+  standalone = false;
+  /** Pools and their members (PVE: /etc/pve/user.cfg); an ACL on /pool/<name> reaches its members. */
+  pools: Record<string, { vms: number[]; storage: string[] }> = {};
+  real: RealWorld = { offlineDelayMs: 0, shuffleStorage: false, legacyErrors: false, haDelayMs: 0 };
   version = { version: "9.1.2", release: "9.1", repoid: "5f1e2d3c" };
   nodes: SimNode[] = [];
   guests = new Map<number, SimGuest>();
@@ -218,7 +244,8 @@ function makeGuest(seed: GuestSeed, rand: () => number, now: number): SimGuest {
     cpus: seed.cpus,
     mem: seed.running ? Math.round(maxmem * (0.3 + rand() * 0.55)) : 0,
     maxmem,
-    disk: seed.type === "lxc" || seed.running ? Math.round(maxdisk * (0.2 + rand() * 0.5)) : 0,
+    // PVE cannot see inside a VM's disks: it reports disk 0 for every VM (only containers have a figure).
+    disk: seed.type === "lxc" ? Math.round(maxdisk * (0.2 + rand() * 0.5)) : 0,
     maxdisk,
     startedAt: seed.running ? now - Math.floor(3600 + rand() * 30 * 86400) : 0,
     netin: seed.running ? Math.floor(rand() * 50 * GIB) : 0,
@@ -282,9 +309,34 @@ export function demoCluster(now = Math.floor(Date.now() / 1000)): SimCluster {
       nas.push(backupVolume("nas-backup", cluster.guests.get(vmid) as SimGuest, now - day * 86400 - 3600 + vmid, rand, `{{guestname}} nightly`.replace("{{guestname}}", cluster.guests.get(vmid)?.name ?? "")));
     }
   }
+  cluster.pools = { prod: { vms: [100, 101, 200, 201], storage: ["nas-backup"] } };
+  (cluster.guests.get(101) as SimGuest).ha = { state: "started", group: "prod" };
   const weekly = backupVolume("local", cluster.guests.get(103) as SimGuest, now - 6 * 86400, rand, "before codec change");
   weekly.protected = true;
   cluster.volumes(cluster.storage("local") as SimStorage, "pve2").push(weekly);
+  return cluster;
+}
+
+/**
+ * A standalone node as the K3s checklist capture shows one (PVE 8.4, no cluster, root
+ * filesystem 95 % used): the demo's guests moved onto it, no shared storage.
+ */
+export function standaloneCluster(now = Math.floor(Date.now() / 1000)): SimCluster {
+  const cluster = demoCluster(now);
+  cluster.name = "";
+  cluster.standalone = true;
+  cluster.version = { version: "8.4.14", release: "8.4", repoid: "b502d23c55afcba1" };
+  cluster.nodes = [{ name: "proxmox", online: true, cpus: 8, maxmem: 33537990656, load: 0.003, ip: "192.168.1.10", bootedAt: now - 22924, rootUsed: 12836352000, rootTotal: 13471539200 }];
+  for (const g of cluster.guests.values()) {
+    g.node = "proxmox";
+    g.ha = undefined;
+  }
+  cluster.pools = {};
+  // The nightly backups went to the node's own "local" storage: no NAS on a single node.
+  const nightly = (cluster.storage("nas-backup")?.volumes.get("*") ?? []).map((v) => ({ ...v, volid: v.volid.replace(/^nas-backup:/, "local:") }));
+  cluster.storages = cluster.storages
+    .filter((s) => !s.shared)
+    .map((s) => ({ ...s, nodes: ["proxmox"], volumes: new Map([["proxmox", [...(s.volumes.get("pve1") ?? []), ...(s.volumes.get("pve2") ?? []), ...(s.id === "local" ? nightly : [])].map((v) => ({ ...v }))]]) }));
   return cluster;
 }
 

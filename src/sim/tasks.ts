@@ -32,6 +32,8 @@ export interface StartTask {
   log: string[];
   /** Applied when the task ends successfully. */
   apply?: () => void;
+  /** This task's own length (default: the runner's). */
+  durationMs?: number;
 }
 
 const hex = (n: number, width = 8) => n.toString(16).toUpperCase().padStart(width, "0");
@@ -83,9 +85,14 @@ export class TaskRunner {
         task.exitstatus = "OK";
         task.log.push("TASK OK");
       }
-    }, script?.durationMs ?? this.durationMs);
+    }, script?.durationMs ?? spec.durationMs ?? this.durationMs);
     this.timers.add(timer);
     return task.upid;
+  }
+
+  /** A timer of the simulated cluster's own (an HA manager acting later), cleared by stop(). */
+  track(timer: ReturnType<typeof setTimeout>): void {
+    this.timers.add(timer);
   }
 
   stop(): void {

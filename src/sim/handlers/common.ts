@@ -1,4 +1,5 @@
 // What every simulated endpoint handler gets, and how it fails the way PVE fails.
+import type { SimAccess, SimToken } from "../access.ts";
 import type { SimCluster, SimGuest, SimNode } from "../cluster.ts";
 import type { TaskRunner } from "../tasks.ts";
 
@@ -26,7 +27,31 @@ export interface HandlerContext {
   p: Record<string, string | string[]>;
   /** The token id the request authenticated with (tasks run as it). */
   user: string;
+  token: SimToken;
+  access: SimAccess;
 }
+
+/** A privilege check made in a handler's code (PVE: $rpcenv->check(..., $noerr)). */
+export const can = (ctx: HandlerContext, path: string, priv: string): boolean => ctx.access.can(ctx.token, path, priv);
+
+/** The same check, failing as PVE fails it. */
+export function demand(ctx: HandlerContext, path: string, priv: string): void {
+  if (!can(ctx, path, priv)) throw new SimError(403, `Permission check failed (${path}, ${priv})`);
+}
+
+/** PVE builds many lists from Perl hashes: their order changes between requests. */
+export function hashOrder<T>(ctx: HandlerContext, items: T[]): T[] {
+  if (!ctx.cluster.real.shuffleStorage) return items;
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/** A guest's state as /cluster/resources shows it: pvestatd reports QMP's status when there is one. */
+export const shownStatus = (g: SimGuest): string => (g.status === "running" && g.qmpstatus ? g.qmpstatus : g.status);
 
 export type Handler = (ctx: HandlerContext) => unknown;
 

@@ -1,7 +1,7 @@
 // Read endpoints of the simulated PVE, each answering in the shape of its official
 // `returns` schema and the captured samples.
 import { digest, GIB, prng, type SimGuest, type SimStorage } from "../cluster.ts";
-import { bool, type Handler, type HandlerContext, num, onlineNode, pathGuest, SimError, str, uptime, WithTotal } from "./common.ts";
+import { bool, can, type Handler, type HandlerContext, hashOrder, num, onlineNode, pathGuest, shownStatus, SimError, str, uptime, WithTotal } from "./common.ts";
 
 function guestResource(g: SimGuest, ctx: HandlerContext, now: number) {
   const online = ctx.cluster.node(g.node)?.online ?? false;
@@ -11,7 +11,7 @@ function guestResource(g: SimGuest, ctx: HandlerContext, now: number) {
     vmid: g.vmid,
     node: g.node,
     name: g.name,
-    status: online ? g.status : "unknown",
+    status: online ? shownStatus(g) : "unknown",
     template: g.template ? 1 : 0,
     ...(g.tags.length ? { tags: g.tags.join(";") } : {}),
     cpu: online ? g.cpu : 0,
@@ -25,7 +25,8 @@ function guestResource(g: SimGuest, ctx: HandlerContext, now: number) {
     netout: g.netout,
     diskread: Math.floor(g.netin / 3),
     diskwrite: Math.floor(g.netout / 2),
-    ...(g.vmid === 101 ? { hastate: "started" } : {}),
+    ...(g.ha ? { hastate: g.ha.state } : {}),
+    ...(g.type === "qemu" ? { memhost: online ? g.mem : 0 } : {}),
   };
 }
 
@@ -42,14 +43,18 @@ const resources: Handler = (ctx) => {
   const type = str(ctx, "type");
   const now = ctx.cluster.now();
   const out: unknown[] = [];
+  // pve-manager PVE/API2/Cluster.pm: every node is listed, its figures only with Sys.Audit;
+  // a guest only with VM.Audit on /vms/<vmid>; a storage only with Datastore.Audit on it.
   if (!type || type === "node") {
     for (const n of ctx.cluster.nodes) {
-      out.push({ id: `node/${n.name}`, type: "node", node: n.name, status: n.online ? "online" : "offline", level: "", cpu: n.online ? n.load : 0, maxcpu: n.cpus, mem: n.online ? nodeMem(ctx, n.name) : 0, maxmem: n.maxmem, disk: n.online ? 9 * GIB : 0, maxdisk: 94 * GIB, uptime: n.online ? now - n.bootedAt : 0, "cgroup-mode": 2 });
+      const audit = can(ctx, `/nodes/${n.name}`, "Sys.Audit");
+      out.push({ id: `node/${n.name}`, type: "node", node: n.name, status: n.online ? "online" : "offline", ...(audit ? { level: "", cpu: n.online ? n.load : 0, maxcpu: n.cpus, mem: n.online ? nodeMem(ctx, n.name) : 0, maxmem: n.maxmem, disk: n.online ? (n.rootUsed ?? 9 * GIB) : 0, maxdisk: n.rootTotal ?? 94 * GIB, uptime: n.online ? now - n.bootedAt : 0, "cgroup-mode": 2 } : {}) });
     }
   }
-  if (!type || type === "vm") for (const g of ctx.cluster.guests.values()) out.push(guestResource(g, ctx, now));
+  if (!type || type === "vm") for (const g of ctx.cluster.guests.values()) if (can(ctx, `/vms/${g.vmid}`, "VM.Audit")) out.push(guestResource(g, ctx, now));
   if (!type || type === "storage") {
-    for (const s of ctx.cluster.storages) {
+    for (const s of hashOrder(ctx, ctx.cluster.storages)) {
+      if (!can(ctx, `/storage/${s.id}`, "Datastore.Audit")) continue;
       for (const node of s.nodes) {
         const online = ctx.cluster.node(node)?.online ?? false;
         out.push({ id: `storage/${node}/${s.id}`, type: "storage", storage: s.id, node, status: online ? "available" : "unknown", plugintype: s.type, content: s.content.join(","), shared: s.shared ? 1 : 0, disk: online ? storageUsed(ctx, s, node) : 0, maxdisk: online ? s.total : 0 });
@@ -59,13 +64,19 @@ const resources: Handler = (ctx) => {
   return out;
 };
 
-const clusterStatus: Handler = (ctx) => [
+const clusterStatus: Handler = (ctx) =>
+  ctx.cluster.standalone
+    ? // pve-manager PVE/API2/Cluster.pm status: without a cluster, one "fake entry for local node".
+      ctx.cluster.nodes.slice(0, 1).map((n) => ({ type: "node", id: `node/${n.name}`, name: n.name, ip: n.ip, local: 1, nodeid: 0, online: 1, level: "" }))
+    : clusterMembers(ctx);
+
+const clusterMembers = (ctx: HandlerContext) => [
   { type: "cluster", id: "cluster", name: ctx.cluster.name, nodes: ctx.cluster.nodes.length, quorate: ctx.cluster.nodes.filter((n) => n.online).length * 2 > ctx.cluster.nodes.length ? 1 : 0, version: 7 },
   ...ctx.cluster.nodes.map((n, i) => ({ type: "node", id: `node/${n.name}`, name: n.name, nodeid: i + 1, ip: n.ip, online: n.online ? 1 : 0, local: i === 0 ? 1 : 0, level: "" })),
 ];
 
 const nodesList: Handler = (ctx) =>
-  ctx.cluster.nodes.map((n) => ({ node: n.name, status: n.online ? "online" : "offline", level: "", ...(n.online ? { cpu: n.load, maxcpu: n.cpus, mem: nodeMem(ctx, n.name), maxmem: n.maxmem, uptime: ctx.cluster.now() - n.bootedAt } : {}) }));
+  ctx.cluster.nodes.map((n) => ({ node: n.name, status: n.online ? "online" : "offline", level: "", ...(n.online && can(ctx, `/nodes/${n.name}`, "Sys.Audit") ? { cpu: n.load, maxcpu: n.cpus, mem: nodeMem(ctx, n.name), maxmem: n.maxmem, uptime: ctx.cluster.now() - n.bootedAt } : {}) }));
 
 const nodeStatus: Handler = (ctx) => {
   const n = onlineNode(ctx);
@@ -76,7 +87,7 @@ const nodeStatus: Handler = (ctx) => {
     loadavg: [(n.load * n.cpus).toFixed(2), (n.load * n.cpus * 0.9).toFixed(2), (n.load * n.cpus * 0.8).toFixed(2)],
     memory: { total: n.maxmem, used, free: n.maxmem - used, available: n.maxmem - used },
     swap: { total: 8 * GIB, used: Math.floor(0.2 * GIB), free: 8 * GIB - Math.floor(0.2 * GIB) },
-    rootfs: { total: 94 * GIB, used: 9 * GIB, free: 85 * GIB, avail: 80 * GIB },
+    rootfs: { total: n.rootTotal ?? 94 * GIB, used: n.rootUsed ?? 9 * GIB, free: (n.rootTotal ?? 94 * GIB) - (n.rootUsed ?? 9 * GIB), avail: Math.max(0, (n.rootTotal ?? 94 * GIB) - (n.rootUsed ?? 9 * GIB) - 5 * GIB) },
     uptime: ctx.cluster.now() - n.bootedAt,
     idle: 0,
     wait: 0.002,
@@ -138,7 +149,7 @@ const guestList =
     const n = onlineNode(ctx);
     const now = ctx.cluster.now();
     return [...ctx.cluster.guests.values()]
-      .filter((g) => g.type === type && g.node === n.name)
+      .filter((g) => g.type === type && g.node === n.name && can(ctx, `/vms/${g.vmid}`, "VM.Audit"))
       .map((g) => ({ vmid: g.vmid, name: g.name, status: g.status, cpus: g.cpus, cpu: g.cpu, mem: g.mem, maxmem: g.maxmem, disk: g.disk, maxdisk: g.maxdisk, uptime: uptime(g, now), netin: g.netin, netout: g.netout, ...(type === "lxc" ? { type: "lxc" } : {}), ...(g.template ? { template: 1 } : {}), ...(g.tags.length ? { tags: g.tags.join(";") } : {}) }));
   };
 
@@ -169,10 +180,10 @@ const guestCurrent =
       netout: g.netout,
       diskread: Math.floor(g.netin / 3),
       diskwrite: Math.floor(g.netout / 2),
-      ha: g.vmid === 101 ? { managed: 1, state: "started", group: "prod" } : { managed: 0 },
+      ha: g.ha ? { managed: 1, state: g.ha.state, ...(g.ha.group ? { group: g.ha.group } : {}) } : { managed: 0 },
       ...(g.tags.length ? { tags: g.tags.join(";") } : {}),
       ...(g.template ? { template: 1 } : {}),
-      ...(type === "qemu" ? { qmpstatus: g.status, ...(running ? { pid: 1000 + g.vmid, "running-qemu": "9.2.0", agent: g.agent ? 1 : 0 } : {}) } : { type: "lxc", maxswap: 512 * 1024 * 1024, swap: 0 }),
+      ...(type === "qemu" ? { qmpstatus: running ? (g.qmpstatus ?? "running") : "stopped", ...(running ? { pid: 1000 + g.vmid, "running-qemu": "9.2.0", agent: g.agent ? 1 : 0 } : {}) } : { type: "lxc", maxswap: 512 * 1024 * 1024, swap: 0 }),
     };
   };
 
@@ -187,8 +198,17 @@ const snapshots =
     ];
   };
 
+/** pve-manager PVE/API2/Tasks.pm $convert_token_task: a token's tasks list user and tokenid apart. */
+function taskUser(user: string): { user: string; tokenid?: string } {
+  const bang = user.indexOf("!");
+  return bang < 0 ? { user } : { user: user.slice(0, bang), tokenid: user.slice(bang + 1) };
+}
+
+/** Tasks a token may see: its own, or all of a node's with Sys.Audit on it (Tasks.pm $check_task_user). */
+const visibleTask = (ctx: HandlerContext, t: import("../tasks.ts").SimTask) => t.user === ctx.user || can(ctx, `/nodes/${t.node}`, "Sys.Audit");
+
 function taskListEntry(t: import("../tasks.ts").SimTask) {
-  return { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, user: t.user, ...(t.endtime !== undefined ? { endtime: t.endtime, status: t.exitstatus } : {}) };
+  return { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, ...taskUser(t.user), ...(t.endtime !== undefined ? { endtime: t.endtime, status: t.exitstatus } : {}) };
 }
 
 const nodeTasks: Handler = (ctx) => {
@@ -199,7 +219,7 @@ const nodeTasks: Handler = (ctx) => {
   const until = num(ctx, "until");
   const source = str(ctx, "source") ?? "archive";
   const matching = ctx.tasks.tasks
-    .filter((t) => t.node === n.name)
+    .filter((t) => t.node === n.name && visibleTask(ctx, t))
     .filter((t) => (source === "active" ? t.endtime === undefined : source === "archive" ? t.endtime !== undefined : true))
     .filter((t) => !vmid || t.id === vmid)
     .filter((t) => !type || t.type === type)
@@ -214,7 +234,7 @@ const nodeTasks: Handler = (ctx) => {
 
 const clusterTasks: Handler = (ctx) =>
   ctx.tasks.tasks
-    .filter((t) => ctx.cluster.node(t.node)?.online)
+    .filter((t) => ctx.cluster.node(t.node)?.online && (t.user === ctx.user || can(ctx, "/", "Sys.Audit")))
     .sort((a, b) => b.starttime - a.starttime)
     .slice(0, 200)
     .map((t) => ({ ...taskListEntry(t), ...(t.endtime === undefined ? {} : { status: t.exitstatus }) }));
@@ -228,7 +248,7 @@ function task(ctx: HandlerContext) {
 
 const taskStatus: Handler = (ctx) => {
   const t = task(ctx);
-  return { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, user: t.user, status: t.endtime === undefined ? "running" : "stopped", ...(t.endtime === undefined ? {} : { exitstatus: t.exitstatus }) };
+  return { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, ...taskUser(t.user), status: t.endtime === undefined ? "running" : "stopped", ...(t.endtime === undefined ? {} : { exitstatus: t.exitstatus }) };
 };
 
 const taskLog: Handler = (ctx) => {
@@ -248,8 +268,10 @@ const nodeStorage: Handler = (ctx) => {
   const n = onlineNode(ctx);
   const content = str(ctx, "content")?.split(",");
   const only = str(ctx, "storage");
-  return ctx.cluster.storages
+  // pve-storage API2/Storage/Status.pm index: a storage is listed with Datastore.Audit or AllocateSpace on it.
+  return hashOrder(ctx, ctx.cluster.storages)
     .filter((s) => s.nodes.includes(n.name))
+    .filter((s) => can(ctx, `/storage/${s.id}`, "Datastore.Audit") || can(ctx, `/storage/${s.id}`, "Datastore.AllocateSpace"))
     .filter((s) => !only || s.id === only)
     .filter((s) => !content || content.some((c) => s.content.includes(c)))
     .map((s) => storageRow(ctx, s, n.name));
@@ -268,6 +290,20 @@ const storageStatus: Handler = (ctx) => {
   return row;
 };
 
+/**
+ * pve-storage Storage.pm check_volume_access, as API2/Storage/Content.pm's index applies it:
+ * a volume the token may not access is left out of the list, silently. A backup volume needs
+ * Datastore.AllocateSpace on the storage and VM.Backup on its guest (or Datastore.Allocate).
+ */
+function volumeVisible(ctx: HandlerContext, s: SimStorage, v: import("../cluster.ts").SimVolume): boolean {
+  const store = `/storage/${s.id}`;
+  if (can(ctx, store, "Datastore.Allocate")) return true;
+  if (v.content === "iso" || v.content === "vztmpl") return can(ctx, store, "Datastore.AllocateSpace") || can(ctx, store, "Datastore.Audit");
+  if (v.content === "backup" && v.vmid !== undefined) return can(ctx, store, "Datastore.AllocateSpace") && can(ctx, `/vms/${v.vmid}`, "VM.Backup");
+  if ((v.content === "images" || v.content === "rootdir") && v.vmid !== undefined) return can(ctx, store, "Datastore.Audit") && can(ctx, `/vms/${v.vmid}`, "VM.Config.Disk");
+  return false;
+}
+
 const storageContent: Handler = (ctx) => {
   const { s, node } = pathStorage(ctx);
   const content = str(ctx, "content");
@@ -276,24 +312,33 @@ const storageContent: Handler = (ctx) => {
     .volumes(s, node)
     .filter((v) => !content || v.content === content)
     .filter((v) => vmid === undefined || v.vmid === vmid)
+    .filter((v) => volumeVisible(ctx, s, v))
     .map((v) => ({ volid: v.volid, content: v.content, format: v.format, size: v.size, ctime: v.ctime, ...(v.vmid !== undefined ? { vmid: v.vmid } : {}), ...(v.notes !== undefined ? { notes: v.notes } : {}), ...(v.protected ? { protected: 1 } : {}) }));
 };
 
+// qemu-server QemuServer/Agent.pm assert_agent_available: these three messages, in this order.
 const agentRunning = (ctx: HandlerContext): SimGuest => {
   const g = pathGuest(ctx, "qemu");
+  if (String(g.config.agent ?? "0").startsWith("0") && !g.agentError) throw new SimError(500, "No QEMU guest agent configured");
   if (g.status !== "running") throw new SimError(500, `VM ${g.vmid} is not running`);
   if (!g.agent) throw new SimError(500, "QEMU guest agent is not running");
+  if (g.agentError === "http-500") throw new SimError(500, "Agent error: this feature or command is not currently supported");
   return g;
 };
 
+/** PVE 6 handed QGA's own error back inside `result`, with HTTP 200 (the ansible pve62 capture). */
+const QGA_ERROR = { result: { error: { desc: "this feature or command is not currently supported", class: "Unsupported" } } };
+
 const agentOsinfo: Handler = (ctx) => {
   const g = agentRunning(ctx);
+  if (g.agentError === "result-error") return QGA_ERROR;
   const windows = String(g.config.ostype).startsWith("win");
   return { result: windows ? { id: "mswindows", name: "Microsoft Windows", "pretty-name": "Windows 11 Pro", version: "11", "version-id": "11", "kernel-release": "26100", machine: "x86_64" } : { id: "debian", name: "Debian GNU/Linux", "pretty-name": "Debian GNU/Linux 13 (trixie)", version: "13 (trixie)", "version-id": "13", "kernel-release": "6.12.48+deb13-amd64", "kernel-version": "#1 SMP PREEMPT_DYNAMIC", machine: "x86_64" } };
 };
 
 const agentNet: Handler = (ctx) => {
   const g = agentRunning(ctx);
+  if (g.agentError === "result-error") return QGA_ERROR;
   const hw = /=([0-9A-F:]{17})/i.exec(String(g.config.net0))?.[1]?.toLowerCase() ?? "bc:24:11:00:00:01";
   return {
     result: [
@@ -315,11 +360,11 @@ const lxcInterfaces: Handler = (ctx) => {
 
 const haStatus: Handler = (ctx) => {
   const online = ctx.cluster.nodes.filter((n) => n.online);
-  const ha = [...ctx.cluster.guests.values()].filter((g) => g.vmid === 101);
+  const ha = [...ctx.cluster.guests.values()].filter((g) => g.ha);
   return [
     { id: "quorum", type: "quorum", node: online[0]?.name ?? "", status: "OK", quorate: 1 },
     { id: "master", type: "master", node: online[0]?.name ?? "", status: `${online[0]?.name} (active, ${new Date().toUTCString()})`, timestamp: ctx.cluster.now() },
-    ...ha.map((g) => ({ id: `service:vm:${g.vmid}`, type: "service", sid: `vm:${g.vmid}`, node: g.node, state: g.status === "running" ? "started" : "stopped", request_state: "started", status: g.status === "running" ? "started" : "stopped", max_restart: 1, max_relocate: 1 })),
+    ...ha.map((g) => ({ id: `service:vm:${g.vmid}`, type: "service", sid: `vm:${g.vmid}`, node: g.node, state: g.status === "running" ? "started" : "stopped", request_state: g.ha?.state ?? "started", status: g.status === "running" ? "started" : "stopped", max_restart: 1, max_relocate: 1 })),
   ];
 };
 
@@ -339,7 +384,8 @@ const nextid: Handler = (ctx) => {
 const services: Handler = (ctx) => {
   onlineNode(ctx);
   const names = ["pveproxy", "pvedaemon", "pvestatd", "pve-cluster", "corosync", "pve-ha-lrm", "pve-ha-crm", "pvescheduler", "pve-firewall", "chrony", "sshd"];
-  return names.map((name) => ({ service: name, name, desc: `${name} service`, state: "running", "active-state": "active", "unit-state": "enabled" }));
+  // A node without a cluster has no corosync.conf: systemd skips corosync (ConditionPathExists).
+  return names.map((name) => (ctx.cluster.standalone && name === "corosync" ? { service: name, name, desc: `${name} service`, state: "dead", "active-state": "inactive", "unit-state": "enabled" } : { service: name, name, desc: `${name} service`, state: "running", "active-state": "active", "unit-state": "enabled" }));
 };
 
 const subscription: Handler = (ctx) => {

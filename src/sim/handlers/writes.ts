@@ -1,7 +1,7 @@
 // Write endpoints: each starts a worker task (returns its UPID) and changes the state
 // when the task succeeds, refusing first what PVE refuses.
 import { GIB, type SimGuest, type SimStorage } from "../cluster.ts";
-import { bool, type Handler, type HandlerContext, num, onlineNode, pathGuest, SimError, str } from "./common.ts";
+import { bool, can, demand, type Handler, type HandlerContext, num, onlineNode, pathGuest, SimError, str } from "./common.ts";
 
 const kind = (type: "qemu" | "lxc") => (type === "qemu" ? "VM" : "CT");
 const prefix = (type: "qemu" | "lxc") => (type === "qemu" ? "qm" : "vz");
@@ -10,10 +10,30 @@ function run(ctx: HandlerContext, g: Pick<SimGuest, "node" | "vmid">, type: stri
   return ctx.tasks.start({ node: g.node, type, id: String(g.vmid), user: ctx.user, log, apply });
 }
 
+/**
+ * qemu-server API2/Qemu.pm (and pve-container): for an HA-managed guest the API does not act
+ * itself; it runs `ha-manager set vm:<id> --state …` (or `crm-command migrate`) in a worker of
+ * type hastart/hastop/hamigrate that ends OK at once. The HA manager acts later (haDelayMs).
+ */
+function haRequest(ctx: HandlerContext, g: SimGuest, kindOf: "hastart" | "hastop" | "hamigrate", line: string, apply: () => void): string {
+  const upid = ctx.tasks.start({ node: g.node, type: kindOf, id: String(g.vmid), user: ctx.user, log: [line], durationMs: 50 });
+  const timer = setTimeout(apply, Math.max(0, ctx.cluster.real.haDelayMs));
+  ctx.tasks.track(timer);
+  return upid;
+}
+
 const start =
   (type: "qemu" | "lxc"): Handler =>
   (ctx) => {
     const g = pathGuest(ctx, type);
+    if (g.ha) {
+      return haRequest(ctx, g, "hastart", `Requesting HA start for ${kind(type)} ${g.vmid}`, () => {
+        if (g.ha) g.ha.state = "started";
+        g.status = "running";
+        g.startedAt = ctx.cluster.now();
+        g.mem = Math.round(g.maxmem * 0.4);
+      });
+    }
     if (g.template) throw new SimError(500, type === "qemu" ? "you can't start a vm if it's a template" : "cannot start container template");
     if (g.status === "running") throw new SimError(500, `${kind(type)} ${g.vmid} already running`);
     return run(ctx, g, `${prefix(type)}start`, [`starting ${kind(type)} ${g.vmid}`], () => {
@@ -28,7 +48,17 @@ const halt =
   (type: "qemu" | "lxc", how: "shutdown" | "stop"): Handler =>
   (ctx) => {
     const g = pathGuest(ctx, type);
+    if (g.ha) {
+      return haRequest(ctx, g, "hastop", `Requesting HA stop for ${kind(type)} ${g.vmid}`, () => {
+        if (g.ha) g.ha.state = "stopped";
+        g.status = "stopped";
+        g.mem = 0;
+        g.cpu = 0;
+      });
+    }
     if (g.status !== "running") throw new SimError(500, `${kind(type)} ${g.vmid} not running`);
+    // qemu-server API2/Qemu.pm vm_shutdown: a paused VM cannot shut down (only be stopped).
+    if (how === "shutdown" && g.qmpstatus === "paused") throw new SimError(500, "VM is paused - cannot shutdown");
     return run(ctx, g, `${prefix(type)}${how}`, [how === "stop" ? `stopping ${kind(type)} ${g.vmid} (hard)` : `shutting down ${kind(type)} ${g.vmid}${str(ctx, "timeout") ? ` (timeout ${str(ctx, "timeout")}s)` : ""}`], () => {
       g.status = "stopped";
       g.mem = 0;
@@ -91,6 +121,9 @@ const rollback =
 const vzdump: Handler = (ctx) => {
   const n = onlineNode(ctx);
   const ids = (str(ctx, "vmid") ?? "").split(/[,;\s]+/).filter(Boolean).map(Number);
+  // pve-manager API2/VZDump.pm: VM.Backup on every guest, Datastore.AllocateSpace on the storage.
+  for (const id of ids) demand(ctx, `/vms/${id}`, "VM.Backup");
+  if (str(ctx, "storage")) demand(ctx, `/storage/${str(ctx, "storage")}`, "Datastore.AllocateSpace");
   const guests = ids.map((id) => {
     const g = ctx.cluster.guests.get(id);
     if (!g || g.node !== n.name) throw new SimError(500, `guest ${id} is not on node '${n.name}'`);
@@ -125,6 +158,20 @@ function addBackups(ctx: HandlerContext, storage: SimStorage, node: string, gues
   }
 }
 
+/** qemu-server/pve-container create: VM.Allocate on the new guest; tags ask more (pve-guest-common assert_tag_permissions). */
+function createChecks(ctx: HandlerContext, vmid: number): void {
+  demand(ctx, `/vms/${vmid}`, "VM.Allocate");
+  const tags = str(ctx, "tags");
+  if (tags) {
+    demand(ctx, `/vms/${vmid}`, "VM.Config.Options");
+    // PVE 9.2: a tag outside the datacenter's user-allowed list needs Sys.Modify on /.
+    if (!can(ctx, "/", "Sys.Modify")) {
+      const tag = tags.split(/[;, ]+/).filter(Boolean)[0];
+      throw new SimError(403, `Permission check failed (/, Sys.Modify for modifying tag '${tag}')`);
+    }
+  }
+}
+
 function requireFreeVmid(ctx: HandlerContext, vmid: number, type: "qemu" | "lxc"): void {
   const existing = ctx.cluster.guests.get(vmid);
   if (existing) {
@@ -143,6 +190,7 @@ function diskSize(spec: string | undefined): number {
 const createLxc: Handler = (ctx) => {
   const n = onlineNode(ctx);
   const vmid = num(ctx, "vmid") as number;
+  createChecks(ctx, vmid);
   requireFreeVmid(ctx, vmid, "lxc");
   const hostname = str(ctx, "hostname") ?? `CT${vmid}`;
   const config: Record<string, string | number> = { hostname, arch: "amd64", cores: num(ctx, "cores") ?? 1, memory: num(ctx, "memory") ?? 512, swap: num(ctx, "swap") ?? 512, ostype: "debian", unprivileged: bool(ctx, "unprivileged") ? 1 : 0 };
@@ -165,6 +213,7 @@ const createLxc: Handler = (ctx) => {
 const createQemu: Handler = (ctx) => {
   const n = onlineNode(ctx);
   const vmid = num(ctx, "vmid") as number;
+  createChecks(ctx, vmid);
   requireFreeVmid(ctx, vmid, "qemu");
   const name = str(ctx, "name") ?? `VM${vmid}`;
   const config: Record<string, string | number> = {};
@@ -262,6 +311,11 @@ const migrate =
     if (!node) throw new SimError(500, `no such cluster node '${target}'`);
     if (!node.online) throw new SimError(500, `target node '${target}' is not online`);
     if (target === g.node) throw new SimError(400, "target is local node.");
+    if (g.ha) {
+      return haRequest(ctx, g, "hamigrate", `Requesting HA migration for ${kind(type)} ${g.vmid} to node ${target}`, () => {
+        g.node = target;
+      });
+    }
     if (g.status === "running" && type === "qemu" && !bool(ctx, "online")) throw new SimError(500, "can't migrate running VM without --online");
     if (g.status === "running" && type === "lxc" && !bool(ctx, "restart") && !bool(ctx, "online")) throw new SimError(500, "CT is running - use online migration or restart mode");
     return run(ctx, g, type === "qemu" ? "qmigrate" : "vzmigrate", [`starting migration of ${kind(type)} ${g.vmid} to node '${target}' (${node.ip})`, "migration status: active (transferred 1.2 GiB of 4.0 GiB), 30%", "migration finished successfully"], () => {
