@@ -6,6 +6,7 @@ import { type Config, configWarnings, formatConfigProblems } from "./config/env.
 import { loadInstances } from "./config/instances.ts";
 import { PveClient } from "./pve/client.ts";
 import { PveError } from "./pve/errors.ts";
+import { judgeTiers } from "./pve/privileges.ts";
 import { peerFingerprint } from "./pve/pinned-fetch.ts";
 import type { Logger } from "./log.ts";
 
@@ -16,37 +17,6 @@ export interface Check {
   status: CheckStatus;
   detail: string;
 }
-
-/** Privileges each tier needs, checked on the ACL path where PVE looks for them. */
-export const TIER_PRIVILEGES: { tier: string; privileges: { priv: string; path: string }[] }[] = [
-  {
-    tier: "read",
-    privileges: [
-      { priv: "Sys.Audit", path: "/nodes" },
-      { priv: "VM.Audit", path: "/vms" },
-      { priv: "Datastore.Audit", path: "/storage" },
-    ],
-  },
-  {
-    tier: "write",
-    privileges: [
-      { priv: "VM.PowerMgmt", path: "/vms" },
-      { priv: "VM.Snapshot", path: "/vms" },
-      { priv: "VM.Backup", path: "/vms" },
-      { priv: "VM.Allocate", path: "/vms" },
-      { priv: "VM.Clone", path: "/vms" },
-      { priv: "Datastore.AllocateSpace", path: "/storage" },
-    ],
-  },
-  {
-    tier: "destructive",
-    privileges: [
-      { priv: "VM.Allocate", path: "/vms" },
-      { priv: "VM.Snapshot", path: "/vms" },
-      { priv: "VM.PowerMgmt", path: "/vms" },
-    ],
-  },
-];
 
 const MARK: Record<CheckStatus, string> = { ok: "✓", warn: "!", fail: "✗", skip: "-" };
 
@@ -135,24 +105,25 @@ async function checkInstance(config: Config, log: Logger, out: (line: string) =>
     report({ name: "privileges", status: "fail", detail: `cannot read the token's permissions: ${error instanceof PveError ? error.message : errorText(error)}` });
     return 1;
   }
+  // Each tool's requests, judged against the permission checks of the official schema.
   let readOk = false;
-  for (const { tier, privileges } of TIER_PRIVILEGES) {
-    const missing = privileges.filter(({ priv, path }) => !hasPrivilege(permissions, priv, path)).map(({ priv, path }) => `${priv} on ${path}`);
+  for (const verdict of judgeTiers(permissions)) {
+    const { tier, missing, partial, hidden } = verdict;
     const gated = tier === "destructive" && !config.destructiveEnabled ? " (also off: PROXMOX_ENABLE_DESTRUCTIVE is not 1)" : tier !== "read" && config.readOnly ? " (also off: PROXMOX_READ_ONLY)" : "";
     if (tier === "read") readOk = missing.length === 0;
+    const problems = [missing.length ? `missing ${missing.join("; ")}` : "", partial.length ? `only some objects: ${partial.join("; ")}` : ""].filter(Boolean).join(". ");
     report({
       name: `${tier} tools`,
-      status: missing.length === 0 ? (gated ? "warn" : "ok") : tier === "read" ? "fail" : "warn",
-      detail: missing.length === 0 ? `will work${gated}` : `missing ${missing.join(", ")}${gated}`,
+      status: verdict.works ? (gated ? "warn" : "ok") : tier === "read" && missing.length ? "fail" : "warn",
+      detail: verdict.works ? `will work${gated}` : `${problems}${gated}`,
     });
+    for (const line of hidden) report({ name: `${tier} tools see less`, status: "warn", detail: `hidden without the privilege, with no error from Proxmox: ${line}` });
+  }
+  if (Object.keys(permissions).length === 0) {
+    out(`The token has no privileges at all. A token made with privilege separation (the PVE default) needs its own ACL: pveum acl modify / --tokens '${config.tokenId}' --roles PVEAuditor`);
   }
   out(readOk ? "Ready: an agent can use this configuration." : "Not ready: grant the missing read privileges (e.g. role PVEAuditor on /) and run doctor again.");
   return readOk ? 0 : 1;
-}
-
-/** PVE lists effective privileges per ACL path; a privilege on "/" propagates everywhere. */
-export function hasPrivilege(permissions: Record<string, Record<string, number>>, priv: string, path: string): boolean {
-  return [path, "/"].some((p) => permissions[p]?.[priv] === 1 || permissions[p]?.[priv] === (true as unknown as number));
 }
 
 function tlsDescription(config: Config): string {

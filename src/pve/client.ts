@@ -74,6 +74,11 @@ export class PveClient {
   private readonly retry: RetryPolicy;
   private readonly fetchImpl: typeof fetch;
 
+  /** The token this client authenticates as (its id only: never the secret). */
+  get tokenId(): string {
+    return this.options.tokenId;
+  }
+
   constructor(private readonly options: PveClientOptions) {
     this.authHeader = `PVEAPIToken=${options.tokenId}=${options.tokenSecret}`;
     this.tlsOptions = buildTlsOptions(options.tls);
@@ -124,7 +129,8 @@ export class PveClient {
           error instanceof PveError &&
           attempt < attempts &&
           !opts.signal?.aborted &&
-          (error.code === "network" || RETRYABLE_STATUS.has(error.details.status ?? 0));
+          (error.code === "network" || RETRYABLE_STATUS.has(error.details.status ?? 0)) &&
+          !afterProxyTimeout(error);
         if (!retryable) throw error;
         const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
         const jittered = delay / 2 + Math.random() * (delay / 2);
@@ -192,7 +198,9 @@ export class PveClient {
           { status: response.status, method, path, mayHaveReachedPve: method !== "GET" },
         );
       }
-      throw errorFromResponse(method, path, response.status, message, errors);
+      const error = errorFromResponse(method, path, response.status, message, errors, this.options.tokenId);
+      error.details.elapsedMs = Math.round(performance.now() - started);
+      throw error;
     }
     if (!isRecord(body) || !("data" in body)) {
       const what = text.trim() === "" ? "an empty body" : looksLikeHtml(text) ? "an HTML page" : body === undefined ? "malformed or truncated JSON" : "JSON without Proxmox's {\"data\": …} envelope";
@@ -290,6 +298,15 @@ function buildTlsOptions(tls: TlsConfig): Record<string, unknown> | undefined {
   if (tls.caFile) return { ca: readFileSync(tls.caFile, "utf8") };
   if (tls.insecure) return { rejectUnauthorized: false };
   return undefined;
+}
+
+/**
+ * A 595 that pveproxy sent after waiting out its connection to a dead node (about 30 s, or
+ * "Connection timed out"): asking again waits as long again, for the same answer.
+ */
+const PROXY_WAIT_MS = 2000;
+function afterProxyTimeout(error: PveError): boolean {
+  return error.details.status === 595 && ((error.details.elapsedMs ?? 0) >= PROXY_WAIT_MS || /timed out/i.test(error.message));
 }
 
 function parseJson(text: string): unknown {

@@ -20,6 +20,10 @@ export class PveError extends ProxmoxMcpError {
       paramErrors?: Record<string, string>;
       /** For writes: could PVE have acted on it? Decides whether a retry is safe. */
       mayHaveReachedPve: boolean;
+      /** On a 403: the ACL path and privilege(s) PVE named. */
+      permission?: PermissionDenial;
+      /** How long PVE took to answer, in ms (a 595 after a proxy timeout is not worth retrying). */
+      elapsedMs?: number;
     },
     options?: { cause?: unknown },
   ) {
@@ -34,6 +38,25 @@ export function tlsHint(): string {
   return TLS_HINT;
 }
 
+export interface PermissionDenial {
+  path: string;
+  /** One privilege, or several of which any one would do ("VM.GuestAgent.Audit|VM.GuestAgent.Unrestricted"). */
+  privileges: string[];
+  /** PVE's remark after the privilege ("for modifying tag 'prod'"). */
+  reason?: string;
+}
+
+/**
+ * pve-access-control RPCEnvironment.pm: check() raises "Permission check failed (<path>, <priv>)",
+ * check_any() joins the privileges with "|"; pve-guest-common assert_tag_permissions adds a
+ * remark ("/, Sys.Modify for modifying tag 'x'"). Anything else is not a privilege denial.
+ */
+export function parsePermissionDenial(message: string | undefined): PermissionDenial | undefined {
+  const m = /Permission check failed \((\/[^,()]*), ([A-Za-z]+\.[A-Za-z.|]+)(?: (for [^)]*))?\)/.exec(message ?? "");
+  if (!m) return undefined;
+  return { path: m[1] as string, privileges: (m[2] as string).split("|"), reason: m[3] };
+}
+
 /** Maps an HTTP answer from PVE that is not 2xx to a typed error. */
 export function errorFromResponse(
   method: string,
@@ -41,6 +64,7 @@ export function errorFromResponse(
   status: number,
   pveMessage: string | undefined,
   paramErrors: Record<string, string> | undefined,
+  tokenId = "<user@realm!token>",
 ): PveError {
   const where = `${method} ${path}`;
   // Security: PVE's text (or a proxy's) is data: one line, bounded, no control characters.
@@ -54,13 +78,19 @@ export function errorFromResponse(
         "Check PROXMOX_TOKEN_ID (user@realm!tokenname) and PROXMOX_TOKEN_SECRET; the token may have been deleted or expired.",
         { ...details, mayHaveReachedPve: false },
       );
-    case status === 403:
+    case status === 403: {
+      const denied = parsePermissionDenial(said);
       return new PveError(
         "pve_permission",
-        `Proxmox denied ${where}: ${said || "permission check failed"}.`,
-        "The token lacks the privilege named above on that path. Grant it with `pveum acl modify` (a token with privilege separation needs its own ACL entries).",
-        { ...details, mayHaveReachedPve: false },
+        denied
+          ? `Proxmox refused ${where}: the token lacks ${denied.privileges.join(" or ")} on ${denied.path}${denied.reason ? ` (${denied.reason})` : ""}. This is a permission problem, not a fault of the guest or node.`
+          : `Proxmox denied ${where}: ${said || "permission check failed"}.`,
+        denied
+          ? `Grant it to the token: pveum acl modify ${denied.path} --tokens '${tokenId}' --roles <a role holding ${denied.privileges[0]}>${denied.privileges.some((p) => p === "VM.Monitor") ? " (PVE 8 asks VM.Monitor for guest-agent reads; PVE 9 asks VM.GuestAgent.Audit)" : ""}. A token with privilege separation needs its own ACL entries; proxmox_whoami lists what it has.`
+          : "The token lacks the privilege named above on that path. Grant it with `pveum acl modify` (a token with privilege separation needs its own ACL entries).",
+        { ...details, mayHaveReachedPve: false, permission: denied },
       );
+    }
     case status === 400: {
       const entries = paramErrors ? Object.entries(paramErrors) : [];
       const reasons = paramErrors

@@ -46,3 +46,31 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   await Promise.all(workers);
   return results;
 }
+
+export interface SkippedStorage extends StorageTarget {
+  reason: string;
+}
+
+/**
+ * pickStorages, minus the local storages of nodes /cluster/resources reports offline (or
+ * whose storage is not available): reading one would wait out pveproxy's 30 s for the
+ * dead node and end in a 595. Each one left out is returned with the reason, to be said.
+ */
+export function readableStorages(
+  resources: Parameters<typeof pickStorages>[0],
+  nodes: readonly { type: string; node?: string; status?: string }[],
+  content: string,
+  filter: { node?: string; storage?: string },
+): { targets: StorageTarget[]; skipped: SkippedStorage[] } {
+  const offline = new Set(nodes.filter((n) => n.type === "node" && n.node && n.status !== "online").map((n) => n.node as string));
+  const status = new Map(resources.filter((r) => r.type === "storage").map((r) => [`${r.storage}@${r.node}`, r.status]));
+  const targets: StorageTarget[] = [];
+  const skipped: SkippedStorage[] = [];
+  for (const t of pickStorages(resources, content, filter)) {
+    const state = status.get(`${t.storage}@${t.node}`);
+    if (offline.has(t.node)) skipped.push({ ...t, reason: `node ${t.node} is offline` });
+    else if (state !== undefined && state !== "available") skipped.push({ ...t, reason: `storage is ${state} on ${t.node}` });
+    else targets.push(t);
+  }
+  return { targets, skipped };
+}

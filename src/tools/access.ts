@@ -1,6 +1,6 @@
 // Cluster-wide state beyond the inventory: HA and replication, and who this token is.
 import * as v from "valibot";
-import { hasPrivilege, TIER_PRIVILEGES } from "../doctor.ts";
+import { judgeTiers, type Permissions } from "../pve/privileges.ts";
 import { isoTime, table } from "../format/units.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
 
@@ -77,23 +77,38 @@ export const whoami = defineTool({
   output: v.object({
     token_id: v.string(),
     instance: v.string(),
-    tiers: v.array(v.object({ tier: v.string(), works: v.boolean(), missing: v.array(v.string()) })),
+    tiers: v.array(
+      v.object({
+        tier: v.string(),
+        works: v.boolean(),
+        missing: v.pipe(v.array(v.string()), v.description("Privileges the tier's requests need and the token lacks, with the tools that need them.")),
+        partial: v.pipe(v.array(v.string()), v.description("Privileges held only on some objects (a pool, single guests): works there, refused elsewhere.")),
+        hidden: v.pipe(v.array(v.string()), v.description("Privileges whose lack hides data without an error (e.g. backup volumes).")),
+      }),
+    ),
+    no_privileges: v.pipe(v.boolean(), v.description("The token has no privilege anywhere (privilege separation without an ACL).")),
     destructive_enabled: v.boolean(),
     read_only: v.boolean(),
     checked_at: v.nullable(v.string()),
   }),
   async handler(_args, ctx) {
     const permissions = (await ctx.pve.get<Record<string, Record<string, number>> | null>(["access", "permissions"], {}, { signal: ctx.signal })) ?? {};
-    const tiers = TIER_PRIVILEGES.map(({ tier, privileges }) => {
-      const missing = privileges.filter(({ priv, path }) => !hasPrivilege(permissions, priv, path)).map(({ priv, path }) => `${priv} on ${path}`);
-      return { tier, works: missing.length === 0, missing };
-    });
-    const data = { token_id: ctx.config.tokenId, instance: ctx.instance, tiers, destructive_enabled: ctx.config.destructiveEnabled, read_only: ctx.config.readOnly, checked_at: isoTime(Date.now() / 1000) };
+    const tiers = judgeTiers(permissions as Permissions);
+    const none = Object.values(permissions).every((privs) => Object.keys(privs ?? {}).length === 0);
+    const data = { token_id: ctx.config.tokenId, instance: ctx.instance, tiers, no_privileges: none, destructive_enabled: ctx.config.destructiveEnabled, read_only: ctx.config.readOnly, checked_at: isoTime(Date.now() / 1000) };
     const text = [
       `Token ${ctx.config.tokenId}${ctx.instance !== "default" ? ` on ${ctx.instance}` : ""}.`,
-      ...tiers.map((t) => `${t.tier}: ${t.works ? "privileges present" : `missing ${t.missing.join(", ")}`}`),
+      none ? `This token has no privileges: every list will be empty. A token with privilege separation (the PVE default) needs its own ACL: pveum acl modify / --tokens '${ctx.config.tokenId}' --roles PVEAuditor` : "",
+      ...tiers.map((t) =>
+        [
+          `${t.tier}: ${t.works ? "privileges present" : [t.missing.length ? `missing ${t.missing.join("; ")}` : "", t.partial.length ? `only on some objects: ${t.partial.join("; ")}` : ""].filter(Boolean).join(". ")}`,
+          ...t.hidden.map((h) => `  ${t.tier} tools see less (hidden without error): ${h}`),
+        ].join("\n"),
+      ),
       `Server gates: ${ctx.config.readOnly ? "read-only" : "writes allowed with confirm: true"}; destructive tools ${ctx.config.destructiveEnabled ? "enabled (still need confirm and destructive)" : "off (PROXMOX_ENABLE_DESTRUCTIVE is not 1)"}.`,
-    ].join("\n");
+    ]
+      .filter(Boolean)
+      .join("\n");
     return { text, data };
   },
 });

@@ -4,7 +4,8 @@ import { clipText } from "../format/text.ts";
 import { bytes, isoTime, moreLine, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
 import { listResources } from "../pve/resources.ts";
-import { mapBounded, pickStorages } from "../pve/storage.ts";
+import { mapBounded, pickStorages, readableStorages } from "../pve/storage.ts";
+import { backupsHiddenOn, readPermissions } from "../pve/visibility.ts";
 import { RefusedError } from "../errors.ts";
 import { listEnvelope } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
@@ -26,7 +27,8 @@ const NOTES_MAX = 120;
 export const listBackups = defineTool({
   name: "proxmox_list_backups",
   title: "List backups",
-  description: "Backup volumes on every storage that holds backups (shared storages read once), newest first: volid, vmid, size, time, format, notes. Filter by vmid to answer 'when was the last backup of X'.",
+  description:
+    "Backup volumes on every storage that holds backups (shared storages read once), newest first: volid, vmid, size, time, format, notes. Filter by vmid to answer 'when was the last backup of X'. Says when the token may not see backups (PVE hides them without Datastore.AllocateSpace and VM.Backup) and which storages of offline nodes were skipped.",
   tier: 1,
   toolset: "backup",
   inDefault: true,
@@ -47,18 +49,29 @@ export const listBackups = defineTool({
       }),
     ).entries,
     storages_read: v.array(v.string()),
-    unreachable: v.pipe(v.array(v.string()), v.description("Backup storages that could not be read (offline node).")),
+    unreachable: v.pipe(v.array(v.string()), v.description("Backup storages that could not be read, or were skipped because their node is offline, with the reason.")),
+    hidden: v.pipe(
+      v.array(v.object({ storage: v.string(), needs: v.string() })),
+      v.description("Storages where PVE hides backup volumes from this token, and the privileges that would show them (pve-storage check_volume_access)."),
+    ),
   }),
   async handler(args, ctx) {
-    const storages = pickStorages(await listResources(ctx.pve, "storage", ctx.signal), "backup", args);
-    const unreachable: string[] = [];
+    const [resources, nodes, permissions] = await Promise.all([listResources(ctx.pve, "storage", ctx.signal), listResources(ctx.pve, "node", ctx.signal), readPermissions(ctx.pve, ctx.signal)]);
+    const { targets: storages, skipped } = readableStorages(resources, nodes, "backup", args);
+    const unreachable: string[] = skipped.map((s) => `${s.storage}@${s.node} (skipped: ${s.reason})`);
+    const hidden = permissions
+      ? [...new Set(storages.map((s) => s.storage))].flatMap((storage) => {
+          const needs = backupsHiddenOn(permissions, storage, args.vmid);
+          return needs ? [{ storage, needs }] : [];
+        })
+      : [];
     const perStorage = await mapBounded(storages, 4, async (s) => {
       try {
         const content = await ctx.pve.get<ContentEntry[] | null>(["nodes", s.node, "storage", s.storage, "content"], { content: "backup", vmid: args.vmid }, { signal: ctx.signal });
         return (content ?? []).map((c) => ({ ...c, storage: s.storage }));
       } catch (error) {
         ctx.log.debug(`cannot read backups on ${s.storage}@${s.node}: ${String(error)}`);
-        unreachable.push(`${s.storage}@${s.node}`);
+        unreachable.push(`${s.storage}@${s.node} (${error instanceof Error ? error.message.slice(0, 120) : "unreadable"})`);
         return [];
       }
     });
@@ -86,9 +99,12 @@ export const listBackups = defineTool({
     const more = all.length - items.length;
     const head = all.length
       ? `${all.length} backups${args.vmid ? ` of guest ${args.vmid}` : ""} on ${storages.length} storage(s); newest ${items[0]?.time}.`
-      : `No backups found${args.vmid ? ` for guest ${args.vmid}` : ""} on ${storages.length} backup storage(s).`;
+      : hidden.length
+        ? `No backups visible${args.vmid ? ` for guest ${args.vmid}` : ""} to this token on ${storages.length} backup storage(s) — which does NOT mean there are none.`
+        : `No backups found${args.vmid ? ` for guest ${args.vmid}` : ""} on ${storages.length} backup storage(s).`;
     const text = [
       head,
+      ...hidden.map((h) => `PVE hides backup volumes on ${h.storage} from this token: seeing them needs ${h.needs} (grant e.g. pveum acl modify /storage/${h.storage} --tokens '${ctx.config.tokenId}' --roles PVEDatastoreUser, and VM.Backup on the guests).`),
       items.length ? table(["time", "vmid", "size", "storage", "volid", "notes"], items.map((b) => [b.time ?? "-", b.vmid ?? "-", bytes(b.size_bytes), b.storage, b.volid, b.notes + (b.protected ? " [protected]" : "")])) : "",
       unreachable.length ? `Could not read: ${unreachable.join(", ")}.` : "",
     ]
@@ -96,7 +112,7 @@ export const listBackups = defineTool({
       .join("\n");
     return {
       text: text + moreLine(more, "vmid or storage"),
-      data: { total: all.length, returned: items.length, more, items, storages_read: storages.map((s) => s.storage), unreachable },
+      data: { total: all.length, returned: items.length, more, items, storages_read: storages.map((s) => s.storage), unreachable, hidden },
     };
   },
 });

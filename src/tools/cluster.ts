@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { pveText } from "../format/text.ts";
 import { bytes, duration, percent, round, table } from "../format/units.ts";
 import type { PveClient } from "../pve/client.ts";
+import { PveError } from "../pve/errors.ts";
 import { listResources } from "../pve/resources.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
 
@@ -29,21 +30,37 @@ const NodeRow = v.object({
 });
 
 const ClusterSummary = {
-  cluster: v.nullable(v.object({ name: v.string(), quorate: v.boolean(), nodes: v.number() })),
+  cluster: v.pipe(v.nullable(v.object({ name: v.string(), quorate: v.boolean(), nodes: v.number() })), v.description("null: a standalone node, or (see unavailable) not readable with this token.")),
   version: v.object({ version: v.string(), release: v.string() }),
   nodes: v.array(NodeRow),
 };
 
-type Summary = { cluster: { name: string; quorate: boolean; nodes: number } | null; version: { version: string; release: string }; nodes: v.InferOutput<typeof NodeRow>[] };
+type Summary = {
+  cluster: { name: string; quorate: boolean; nodes: number } | null;
+  version: { version: string; release: string };
+  nodes: v.InferOutput<typeof NodeRow>[];
+  /** What this token could not read (the rest is still reported). */
+  unavailable: string[];
+};
 
 async function summarise(pve: PveClient, signal: AbortSignal): Promise<Summary> {
   const opts = { signal };
+  const unavailable: string[] = [];
   const [statusEntries, nodeResources, version] = await Promise.all([
-    pve.get<ClusterStatusEntry[] | null>(["cluster", "status"], {}, opts),
+    // Needs Sys.Audit on /: a token scoped to a pool or some nodes gets a 403 here. Answer
+    // with what it can see instead of failing the whole question.
+    pve.get<ClusterStatusEntry[] | null>(["cluster", "status"], {}, opts).catch((error: unknown) => {
+      if (error instanceof PveError && error.code === "pve_permission") {
+        unavailable.push("cluster status and quorum (needs Sys.Audit on /)");
+        return undefined;
+      }
+      throw error;
+    }),
     listResources(pve, "node", signal),
     pve.get<{ version?: string; release?: string } | null>(["version"], {}, opts),
   ]);
   const entries = statusEntries ?? [];
+  const known = statusEntries !== undefined;
   const clusterEntry = entries.find((e) => e.type === "cluster");
   const byName = new Map(entries.filter((e) => e.type === "node").map((e) => [e.name, e]));
   const nodes = nodeResources
@@ -64,21 +81,29 @@ async function summarise(pve: PveClient, signal: AbortSignal): Promise<Summary> 
     })
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   const cluster = clusterEntry ? { name: clusterEntry.name, quorate: clusterEntry.quorate === 1, nodes: clusterEntry.nodes ?? nodes.length } : null;
-  return { cluster, version: { version: version?.version ?? "unknown", release: version?.release ?? "unknown" }, nodes };
+  return { cluster, version: { version: version?.version ?? "unknown", release: version?.release ?? "unknown" }, nodes, unavailable, ...(known ? {} : { clusterUnknown: true }) };
 }
 
 function render(s: Summary, label = ""): string {
   const offline = s.nodes.filter((n) => !n.online).map((n) => pveText(n.name, 63));
   const online = `${s.nodes.length - offline.length}/${s.nodes.length} nodes online${offline.length ? ` (offline: ${offline.join(", ")})` : ""}`;
-  const head = s.cluster ? `${label}Cluster "${pveText(s.cluster.name, 63)}": ${s.cluster.quorate ? "quorate" : "NOT QUORATE"}, ${online}.` : `${label}Standalone node (no cluster), ${online}.`;
+  const unknown = (s as { clusterUnknown?: boolean }).clusterUnknown === true;
+  const head = s.cluster
+    ? `${label}Cluster "${pveText(s.cluster.name, 63)}": ${s.cluster.quorate ? "quorate" : "NOT QUORATE"}, ${online}.`
+    : unknown
+      ? `${label}Cluster membership and quorum unknown to this token; ${online}.`
+      : `${label}Standalone node (no cluster), ${online}.`;
   return [
     head,
     `Proxmox VE ${pveText(s.version.version, 40)}.`,
+    s.unavailable.length ? `Not readable with this token: ${s.unavailable.join("; ")}.` : "",
     table(
       ["node", "state", "cpu", "memory", "uptime"],
       s.nodes.map((n) => [n.name, n.online ? "online" : "OFFLINE", n.online ? `${percent(n.cpu)} of ${n.cpus}` : "-", n.online ? `${bytes(n.mem_bytes)}/${bytes(n.maxmem_bytes)}` : "-", duration(n.uptime_s)]),
     ),
-  ].join("\n");
+  ]
+    .filter(Boolean)
+    .join("\n");
 }
 
 export const status = defineTool({
@@ -94,6 +119,7 @@ export const status = defineTool({
   output: v.object({
     instance: v.string(),
     ...ClusterSummary,
+    unavailable: v.pipe(v.array(v.string()), v.description("What this token could not read; the rest of the answer stands.")),
     other_instances: v.optional(
       v.array(v.object({ instance: v.string(), reachable: v.boolean(), error: v.nullable(v.string()), cluster: ClusterSummary.cluster, version: v.nullable(ClusterSummary.version), nodes: ClusterSummary.nodes })),
     ),
@@ -106,20 +132,20 @@ export const status = defineTool({
       if (others.length === 0) throw main.reason;
     }
     const label = (name: string) => (others.length ? `[${name}] ` : "");
-    const mainSummary: Summary = main?.status === "fulfilled" ? main.value : { cluster: null, version: { version: "unknown", release: "unknown" }, nodes: [] };
+    const mainSummary: Summary = main?.status === "fulfilled" ? main.value : { cluster: null, version: { version: "unknown", release: "unknown" }, nodes: [], unavailable: [] };
     const texts = [main?.status === "fulfilled" ? render(mainSummary, label(ctx.instance)) : `${label(ctx.instance)}UNREACHABLE: ${describe(main?.reason)}`];
     const otherRows = rest.map((result, i) => {
       const name = others[i]?.name ?? "?";
       if (result.status === "fulfilled") {
         texts.push(render(result.value, label(name)));
-        return { instance: name, reachable: true, error: null, ...result.value };
+        return { instance: name, reachable: true, error: null, cluster: result.value.cluster, version: result.value.version, nodes: result.value.nodes };
       }
       texts.push(`${label(name)}UNREACHABLE: ${describe(result.reason)}`);
       return { instance: name, reachable: false, error: describe(result.reason), cluster: null, version: null, nodes: [] };
     });
     return {
       text: texts.join("\n\n"),
-      data: { instance: ctx.instance, ...mainSummary, ...(others.length ? { other_instances: otherRows } : {}) },
+      data: { instance: ctx.instance, cluster: mainSummary.cluster, version: mainSummary.version, nodes: mainSummary.nodes, unavailable: mainSummary.unavailable, ...(others.length ? { other_instances: otherRows } : {}) },
     };
   },
 });

@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { ProxmoxMcpError } from "../errors.ts";
 import { clipText, guestOutput, pveText } from "../format/text.ts";
+import { PveError } from "../pve/errors.ts";
 import * as f from "../pve/formats.ts";
 import { findGuest } from "../pve/resources.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
@@ -46,7 +47,11 @@ export const guestInfo = defineTool({
     type: v.string(),
     node: v.string(),
     name: v.string(),
-    agent: v.pipe(v.picklist(["running", "not_running", "not_applicable"]), v.description("QEMU guest agent state (not_applicable for containers).")),
+    agent: v.pipe(
+      v.picklist(["running", "not_running", "not_configured", "error", "not_applicable"]),
+      v.description("QEMU guest agent state: running, not_running, not_configured (agent option off), error (it answered with an error), not_applicable (containers)."),
+    ),
+    agent_error: v.optional(v.pipe(v.string(), v.description("What the guest agent or PVE said when the agent answered with an error."))),
     os: v.nullable(v.object({ name: v.string(), version: v.string(), kernel: v.string() })),
     interfaces: v.array(Iface),
   }),
@@ -55,12 +60,17 @@ export const guestInfo = defineTool({
     const base = ["nodes", guest.node, guest.type, guest.vmid] as const;
     const opts = { signal: ctx.signal };
     const result = { vmid: guest.vmid, type: guest.type, node: guest.node, name: guest.name };
+    if (guest.status === "io-error" || guest.status === "paused" || guest.status === "suspended") {
+      // QEMU runs but the guest's CPUs are halted: its agent cannot answer until it is resumed.
+      const why = guest.status === "io-error" ? "QEMU halted it on a disk I/O error (often a full storage): free space on its storage, then resume it" : `it is ${guest.status}: resume it`;
+      return { text: `VM ${guest.vmid} (${pveText(guest.name, 63)}) is not stopped but ${guest.status}; ${why}. Its guest agent cannot answer until then.`, data: { ...result, agent: "not_running" as const, os: null, interfaces: [] } };
+    }
     if (guest.status !== "running") {
       return { text: `${pveText(guest.name, 63) || guest.vmid} is ${guest.status}; a stopped guest has no running OS or addresses to report.`, data: { ...result, agent: guest.type === "qemu" ? ("not_running" as const) : ("not_applicable" as const), os: null, interfaces: [] } };
     }
     if (guest.type === "lxc") {
       const list = (await ctx.pve.get<LxcInterface[] | null>([...base, "interfaces"], {}, opts)) ?? [];
-      const all = (Array.isArray(list) ? list : []).filter((i) => i?.name !== "lo");
+      const all = (Array.isArray(list) ? list : []).filter((i) => !isLoopback(i?.name, [i?.inet, i?.inet6]));
       const interfaces = all.slice(0, MAX_INTERFACES).map((i) => toIface(i.name, i.hwaddr ?? i["hardware-address"], i["ip-addresses"], [i.inet, i.inet6]));
       return { text: render(guest.name, guest.vmid, null, interfaces, "host", all.length), data: { ...result, agent: "not_applicable" as const, os: null, interfaces } };
     }
@@ -69,18 +79,39 @@ export const guestInfo = defineTool({
     let total = 0;
     try {
       const [osinfo, net] = await Promise.all([
-        ctx.pve.get<{ result?: Record<string, string> }>([...base, "agent", "get-osinfo"], {}, opts),
-        ctx.pve.get<{ result?: AgentInterface[] }>([...base, "agent", "network-get-interfaces"], {}, opts),
+        ctx.pve.get<{ result?: unknown }>([...base, "agent", "get-osinfo"], {}, opts),
+        ctx.pve.get<{ result?: unknown }>([...base, "agent", "network-get-interfaces"], {}, opts),
       ]);
-      const r = osinfo?.result;
+      // PVE 6 passed QGA's own error through with HTTP 200: {"result":{"error":{"class","desc"}}}.
+      const agentError = qgaError(osinfo?.result) ?? qgaError(net?.result);
+      if (agentError) {
+        return {
+          text: `VM ${guest.vmid} (${pveText(guest.name, 63)}): its QEMU guest agent answered with an error: ${agentError}. Its OS and IPs are unknown; an older or Windows guest agent may lack the command (update qemu-guest-agent / virtio-win).`,
+          data: { ...result, agent: "error" as const, agent_error: agentError, os: null, interfaces: [] },
+        };
+      }
+      const r = isRecord(osinfo?.result) ? (osinfo.result as Record<string, string>) : undefined;
       if (r) os = { name: clipText(r["pretty-name"] ?? r.name ?? "", MAX_OS_FIELD), version: clipText(r.version ?? r["version-id"] ?? "", MAX_OS_FIELD), kernel: clipText(r["kernel-release"] ?? "", MAX_OS_FIELD) };
-      const reported = Array.isArray(net?.result) ? net.result : [];
-      const all = reported.filter((i) => i?.name !== "lo");
+      const reported = Array.isArray(net?.result) ? (net.result as AgentInterface[]) : [];
+      const all = reported.filter((i) => !isLoopback(i?.name, (Array.isArray(i?.["ip-addresses"]) ? i["ip-addresses"] : []).map((a) => a?.["ip-address"])));
       total = all.length;
       interfaces = all.slice(0, MAX_INTERFACES).map((i) => toIface(i.name, i["hardware-address"], i["ip-addresses"], []));
     } catch (error) {
-      // PVE answers 500 "QEMU guest agent is not running" when the agent is off.
-      if (error instanceof ProxmoxMcpError && /agent/i.test(error.message)) {
+      // A 403 is a missing privilege (PVE 8: VM.Monitor, PVE 9: VM.GuestAgent.Audit), not a missing agent.
+      if (error instanceof PveError && error.code === "pve_permission") throw error;
+      // PVE answers 500 "No QEMU guest agent configured", "QEMU guest agent is not running" or "Agent error: …".
+      if (error instanceof PveError && error.details.status === 500 && /agent/i.test(error.message)) {
+        const said = error.message;
+        if (/no QEMU guest agent configured|not configured/i.test(said)) {
+          return {
+            text: `VM ${guest.vmid} (${pveText(guest.name, 63)}) runs, but the QEMU Guest Agent option is off in its configuration, so PVE does not ask the guest. Enable "QEMU Guest Agent" in the VM's options (and install qemu-guest-agent inside), then restart the VM.`,
+            data: { ...result, agent: "not_configured" as const, os: null, interfaces: [] },
+          };
+        }
+        if (/Agent error/i.test(said)) {
+          const detail = pveText(/Agent error: ([^\n.]*)/.exec(said)?.[1] ?? "unknown error", 200);
+          return { text: `VM ${guest.vmid} (${pveText(guest.name, 63)}): its QEMU guest agent answered with an error: ${detail}. Its OS and IPs are unknown.`, data: { ...result, agent: "error" as const, agent_error: detail, os: null, interfaces: [] } };
+        }
         return {
           text: `VM ${guest.vmid} (${pveText(guest.name, 63)}) runs, but its QEMU guest agent does not answer, so its OS and IPs are unknown. Install and start qemu-guest-agent in the VM and enable "QEMU Guest Agent" in its options.`,
           data: { ...result, agent: "not_running" as const, os: null, interfaces: [] },
@@ -91,6 +122,23 @@ export const guestInfo = defineTool({
     return { text: render(guest.name, guest.vmid, os, interfaces, "agent", total), data: { ...result, agent: "running" as const, os, interfaces } };
   },
 });
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function qgaError(result: unknown): string | undefined {
+  if (!isRecord(result) || !isRecord(result.error)) return undefined;
+  const e = result.error as { desc?: unknown; class?: unknown };
+  return `${typeof e.desc === "string" ? pveText(e.desc, 200) : "unknown error"}${typeof e.class === "string" ? ` (${pveText(e.class, 40)})` : ""}`;
+}
+
+/** lo, Windows' "Loopback Pseudo-Interface 1", or an interface with only loopback addresses. */
+function isLoopback(name: unknown, addresses: unknown[]): boolean {
+  if (name === "lo" || (typeof name === "string" && /^loopback pseudo-interface/i.test(name))) return true;
+  const present = addresses.filter((a): a is string => typeof a === "string" && a !== "");
+  return present.length > 0 && present.every((a) => /^(127\.|::1(\/|$))/.test(a));
+}
 
 function toIface(name: unknown, mac: unknown, addresses: AgentInterface["ip-addresses"], extra: (string | undefined)[]): v.InferOutput<typeof Iface> {
   const listed = Array.isArray(addresses) ? addresses.slice(0, MAX_ADDRESSES) : [];

@@ -3,8 +3,8 @@ import * as v from "valibot";
 import { clipText, pveText } from "../format/text.ts";
 import { bytes, duration, moreLine, percent, round, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
-import { findGuest, type Guest, listGuests, listResources } from "../pve/resources.ts";
-import { mapBounded, pickStorages } from "../pve/storage.ts";
+import { type Guest, listGuests, listResources, whyNoGuestVisible, withGuest } from "../pve/resources.ts";
+import { mapBounded, readableStorages } from "../pve/storage.ts";
 import { listEnvelope } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
 
@@ -20,7 +20,7 @@ const GuestRow = v.object({
   cpus: v.number(),
   mem_bytes: v.number(),
   maxmem_bytes: v.number(),
-  disk_bytes: v.number(),
+  disk_bytes: v.pipe(v.nullable(v.number()), v.description("Disk in use; null for a VM: PVE cannot see inside a VM's disks (it reports 0).")),
   maxdisk_bytes: v.number(),
   uptime_s: v.number(),
   tags: v.array(v.string()),
@@ -29,9 +29,13 @@ type GuestRow = v.InferOutput<typeof GuestRow>;
 
 export const ListOutput = listEnvelope(GuestRow);
 
+// PVE's guest states: stopped/running, and for a running VM whatever QMP says when it is not
+// plainly running (pvestatd reports qmpstatus in /cluster/resources); unknown when its node is down.
+const STATES = ["running", "stopped", "paused", "io-error", "suspended", "prelaunch", "postmigrate", "inmigrate", "internal-error", "unknown"] as const;
+
 const listInput = v.strictObject({
   node: v.optional(f.node),
-  status: v.optional(v.picklist(["running", "stopped", "paused", "unknown"], "status must be running, stopped, paused or unknown")),
+  status: v.optional(v.pipe(v.picklist(STATES, `status must be one of ${STATES.join(", ")}`), v.description("running, stopped, paused, io-error (a VM halted on a disk error), suspended, … or unknown (node offline)."))),
   name: f.nameFilter,
   tag: v.optional(f.tag),
   include_templates: v.optional(v.pipe(v.boolean("include_templates must be true or false"), v.description("Also list templates (default false).")), false),
@@ -51,7 +55,7 @@ function toRow(g: Guest): GuestRow {
     cpus: r.maxcpu ?? 0,
     mem_bytes: r.mem ?? 0,
     maxmem_bytes: r.maxmem ?? 0,
-    disk_bytes: r.disk ?? 0,
+    disk_bytes: g.type === "qemu" && !r.disk ? null : (r.disk ?? 0),
     maxdisk_bytes: r.maxdisk ?? 0,
     uptime_s: r.uptime ?? 0,
     tags: g.tags,
@@ -91,8 +95,15 @@ function listTool(type: "qemu" | "lxc") {
         .sort(SORTERS[args.sort]);
       const items = rows.slice(0, args.limit);
       const more = rows.length - items.length;
-      const running = rows.filter((r) => r.status === "running").length;
-      const head = `${rows.length} ${noun} (${running} running)${items.length < rows.length ? `, showing ${items.length} sorted by ${args.sort}` : ""}.`;
+      const byState = new Map<string, number>();
+      for (const r of rows) byState.set(r.status, (byState.get(r.status) ?? 0) + 1);
+      const states = [`${byState.get("running") ?? 0} running`, ...[...byState].filter(([s]) => s !== "running" && s !== "stopped").map(([s, n]) => `${n} ${s}`)];
+      const halted = rows.filter((r) => r.status === "paused" || r.status === "io-error" || r.status === "suspended");
+      // An empty inventory from a token that may audit nothing is not an empty cluster.
+      const blind = rows.length === 0 ? await whyNoGuestVisible(ctx.pve, 0, ctx.signal) : undefined;
+      const head = blind
+        ? `No ${noun} visible to this token — ${blind.reason} ${blind.fix}`
+        : `${rows.length} ${noun} (${states.join(", ")})${items.length < rows.length ? `, showing ${items.length} sorted by ${args.sort}` : ""}.${halted.length ? ` Halted but not stopped: ${halted.map((r) => `${r.vmid} (${r.status})`).join(", ")}${halted.some((r) => r.status === "io-error") ? "; io-error means a disk failed or its storage is full: free space, then resume it" : ""}.` : ""}`;
       const body = table(
         ["vmid", "name", "node", "status", "cpu", "mem", "disk", "uptime", "tags"],
         items.map((r) => [
@@ -102,13 +113,13 @@ function listTool(type: "qemu" | "lxc") {
           r.status,
           r.status === "running" ? `${percent(r.cpu)} of ${r.cpus}` : "-",
           `${bytes(r.mem_bytes)}/${bytes(r.maxmem_bytes)}`,
-          r.maxdisk_bytes ? `${bytes(r.disk_bytes)}/${bytes(r.maxdisk_bytes)}` : "-",
+          r.maxdisk_bytes ? `${r.disk_bytes === null ? "?" : bytes(r.disk_bytes)}/${bytes(r.maxdisk_bytes)}` : "-",
           duration(r.uptime_s),
           r.tags.join(";"),
         ]),
       );
       return {
-        text: `${head}\n${items.length ? body : "(none match)"}${moreLine(more, "node, status, name or tag")}`,
+        text: `${head}\n${items.length ? body : "(none match)"}${moreLine(more, "node, status, name or tag")}${items.some((r) => r.disk_bytes === null) ? "\nDisk '?': PVE cannot see how full a VM's disks are; proxmox_guest_info asks the guest agent." : ""}`,
         data: { total: rows.length, returned: items.length, more, items },
         links: items.slice(0, 20).map((r) => ({ path: `guests/${r.vmid}`, name: `${r.name || r.vmid} (${r.vmid})` })),
       };
@@ -145,7 +156,7 @@ export const getResource = defineTool({
       cpus: v.number(),
       mem_bytes: v.number(),
       maxmem_bytes: v.number(),
-      disk_bytes: v.number(),
+      disk_bytes: v.pipe(v.nullable(v.number()), v.description("null for a VM: PVE cannot see inside a VM's disks.")),
       maxdisk_bytes: v.number(),
       netin_bytes: v.number(),
       netout_bytes: v.number(),
@@ -156,26 +167,37 @@ export const getResource = defineTool({
     config: v.pipe(v.record(v.string(), v.union([v.string(), v.number()])), v.description("The guest's configuration as PVE stores it (long values clipped).")),
   }),
   async handler(args, ctx) {
-    const guest = args.node && args.type ? undefined : await findGuest(ctx.pve, args.vmid, { node: args.node, type: args.type }, ctx.signal);
-    const node = guest?.node ?? (args.node as string);
-    const type = guest?.type ?? (args.type as f.GuestType);
-    const base = ["nodes", node, type, args.vmid] as const;
-    const [config, current] = await Promise.all([
-      ctx.pve.getObject<Record<string, unknown>>([...base, "config"], {}, { signal: ctx.signal }),
-      ctx.pve.getObject<Record<string, unknown>>([...base, "status", "current"], {}, { signal: ctx.signal }),
-    ]);
+    const read = (node: string, type: f.GuestType) => {
+      const base = ["nodes", node, type, args.vmid] as const;
+      return Promise.all([
+        ctx.pve.getObject<Record<string, unknown>>([...base, "config"], {}, { signal: ctx.signal }),
+        ctx.pve.getObject<Record<string, unknown>>([...base, "status", "current"], {}, { signal: ctx.signal }),
+      ]);
+    };
+    // Node and type given: read them directly. Otherwise the remembered location (checked by
+    // the read itself), or one inventory read when there is none.
+    const { guest, node, type, config, current } =
+      args.node && args.type
+        ? { guest: undefined, node: args.node, type: args.type, ...(await read(args.node, args.type).then(([config, current]) => ({ config, current }))) }
+        : await withGuest(ctx.pve, args.vmid, { node: args.node, type: args.type }, ctx.signal, async (g) => {
+            const [config, current] = await read(g.node, g.type);
+            return { guest: g, node: g.node, type: g.type, config, current };
+          });
     const cfg = flattenConfig(config ?? {});
     const cur = current ?? {};
     const num = (k: string) => (typeof cur[k] === "number" ? (cur[k] as number) : Number(cur[k] ?? 0) || 0);
     const str = (k: string) => (typeof cur[k] === "string" ? (cur[k] as string) : null);
     const ha = cur.ha as { state?: string; managed?: number } | undefined;
     const name = String(cfg.name ?? cfg.hostname ?? cur.name ?? guest?.name ?? "");
+    // A running VM that QMP calls paused, io-error, suspended… is not simply "running".
+    const qmp = str("qmpstatus");
+    const state = str("status") === "running" && qmp && qmp !== "running" ? qmp : (str("status") ?? guest?.status ?? "unknown");
     const data = {
       vmid: args.vmid,
       type,
       node,
       name,
-      status: str("status") ?? guest?.status ?? "unknown",
+      status: state,
       template: cfg.template === 1 || cfg.template === "1" || guest?.template === true,
       tags: typeof cfg.tags === "string" ? cfg.tags.split(/[;, ]+/).filter(Boolean) : (guest?.tags ?? []),
       current: {
@@ -185,7 +207,7 @@ export const getResource = defineTool({
         cpus: num("cpus"),
         mem_bytes: num("mem"),
         maxmem_bytes: num("maxmem"),
-        disk_bytes: num("disk"),
+        disk_bytes: type === "qemu" && !num("disk") ? null : num("disk"),
         maxdisk_bytes: num("maxdisk"),
         netin_bytes: num("netin"),
         netout_bytes: num("netout"),
@@ -197,10 +219,13 @@ export const getResource = defineTool({
     };
     const c = data.current;
     const text = [
-      `${type === "qemu" ? "VM" : "Container"} ${args.vmid} "${pveText(name, 63)}" on ${pveText(node, 63)}: ${pveText(c.status, 40)}${data.template ? " (template)" : ""}${c.lock ? `, locked (${pveText(c.lock, 40)})` : ""}${c.ha_state ? `, HA ${pveText(c.ha_state, 40)}` : ""}.`,
+      `${type === "qemu" ? "VM" : "Container"} ${args.vmid} "${pveText(name, 63)}" on ${pveText(node, 63)}: ${pveText(state, 40)}${state !== c.status ? ` (QEMU process ${pveText(c.status, 40)}, QMP status ${pveText(qmp, 40)})` : ""}${data.template ? " (template)" : ""}${c.lock ? `, locked (${pveText(c.lock, 40)})` : ""}${c.ha_state ? `, HA ${pveText(c.ha_state, 40)}` : ""}.`,
+      state === "paused" ? "It is paused: resume it (qm resume, or the Resume button) rather than start it." : "",
+      state === "io-error" ? "QEMU halted it on a disk I/O error (often a full storage): free space on its storage, then resume it." : "",
       c.status === "running"
         ? `CPU ${percent(c.cpu)} of ${c.cpus}, memory ${bytes(c.mem_bytes)}/${bytes(c.maxmem_bytes)}, uptime ${duration(c.uptime_s)}, net in/out ${bytes(c.netin_bytes)}/${bytes(c.netout_bytes)}.`
         : `Memory ${bytes(c.maxmem_bytes)} configured, disk ${bytes(c.maxdisk_bytes)}.`,
+      c.status === "running" && c.disk_bytes === null ? `Disk use unknown (PVE cannot see inside a VM; proxmox_guest_info asks the guest agent); disk size ${bytes(c.maxdisk_bytes)}.` : "",
       data.tags.length ? `Tags: ${data.tags.map((t) => pveText(t, 64)).join(", ")}.` : "",
       "Config:",
       // Security: keys and values are PVE's (a description is anyone's free text): one line each.
@@ -236,12 +261,12 @@ export const listTemplates = defineTool({
   output: v.object({
     lxc: v.array(v.object({ volid: v.string(), storage: v.string(), node: v.string(), size_bytes: v.number() })),
     vm: v.array(v.object({ vmid: v.number(), name: v.string(), node: v.string(), type: v.string() })),
-    unreachable: v.pipe(v.array(v.string()), v.description("Storages that could not be read (offline node).")),
+    unreachable: v.pipe(v.array(v.string()), v.description("Storages that could not be read, or were skipped because their node is offline, with the reason.")),
   }),
   async handler(args, ctx) {
-    const [storages, guests] = await Promise.all([listResources(ctx.pve, "storage", ctx.signal), listGuests(ctx.pve, ctx.signal)]);
-    const targets = pickStorages(storages, "vztmpl", args);
-    const unreachable: string[] = [];
+    const [storages, nodes, guests] = await Promise.all([listResources(ctx.pve, "storage", ctx.signal), listResources(ctx.pve, "node", ctx.signal), listGuests(ctx.pve, ctx.signal)]);
+    const { targets, skipped } = readableStorages(storages, nodes, "vztmpl", args);
+    const unreachable: string[] = skipped.map((s) => `${s.storage}@${s.node} (skipped: ${s.reason})`);
     const lxc = (
       await mapBounded(targets, 4, async (s) => {
         try {

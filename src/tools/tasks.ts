@@ -14,6 +14,8 @@ interface TaskListEntry {
   type: string;
   id?: string;
   user: string;
+  /** pve-manager API2/Tasks.pm lists a token's task as user + tokenid. */
+  tokenid?: string;
   starttime: number;
   endtime?: number;
   status?: string;
@@ -33,10 +35,18 @@ const TaskRow = v.object({
 
 const TASK_TYPE_RE = /^[a-zA-Z][a-zA-Z0-9_-]{0,31}$/;
 
+/** "root@pam!mcp" for a token's task (PVE lists user and tokenid apart), else the user. */
+export const taskUser = (t: { user: string; tokenid?: string }) => (t.tokenid ? `${t.user}!${t.tokenid}` : t.user);
+
+/** A backup job of several guests: its UPID's id is empty, so no vmid filter can match it. */
+const multiGuestJob = (t: TaskListEntry) => t.type === "vzdump" && !t.id;
+const MAX_LOG_SCANS = 10;
+
 export const recentTasks = defineTool({
   name: "proxmox_recent_tasks",
   title: "Recent tasks",
-  description: "Recent worker tasks (backups, starts, migrations, snapshots…), newest first, cluster-wide or for one node: UPID, type, guest, user, start/end and result. Use errors_only to find failures.",
+  description:
+    "Recent worker tasks (backups, starts, migrations, snapshots…), newest first, cluster-wide or for one node: UPID, type, guest, user, start/end and result. Use errors_only to find failures. With vmid, scheduled backup jobs of several guests (vzdump with no single guest id) are listed apart as possibly including it; scan_logs reads their logs to tell.",
   tier: 1,
   toolset: "tasks",
   inDefault: true,
@@ -46,22 +56,48 @@ export const recentTasks = defineTool({
     vmid: v.optional(f.vmid),
     type: v.optional(v.pipe(v.string(), v.regex(TASK_TYPE_RE, "type must be a PVE task type such as vzdump, qmstart, vzcreate"), v.description("Task type, e.g. vzdump, qmstart."))),
     errors_only: v.optional(v.boolean("errors_only must be true or false"), false),
+    scan_logs: v.optional(v.pipe(v.boolean("scan_logs must be true or false"), v.description(`With vmid: read the logs of up to ${MAX_LOG_SCANS} multi-guest backup jobs to see which included the guest.`)), false),
     limit: f.limit(20, 200),
   }),
-  output: listEnvelope(TaskRow),
+  output: v.object({
+    ...listEnvelope(TaskRow).entries,
+    multi_guest_jobs: v.pipe(
+      v.array(v.object({ upid: v.string(), node: v.string(), start: v.nullable(v.string()), status: v.string(), includes_vmid: v.pipe(v.nullable(v.boolean()), v.description("From its log when scan_logs was asked; null when not read.")) })),
+      v.description("With vmid: backup jobs of several guests (empty id in the UPID) that may include it."),
+    ),
+  }),
   async handler(args, ctx) {
     let tasks: TaskListEntry[];
+    let jobs: TaskListEntry[] = [];
     if (args.node) {
       // Per node PVE filters server-side; ask for one more than shown to know if more exist.
-      tasks =
-        (await ctx.pve.get<TaskListEntry[] | null>(
-          ["nodes", args.node, "tasks"],
-          { limit: Math.min(args.limit * 5, 1000), vmid: args.vmid, typefilter: args.type, errors: args.errors_only ? true : undefined, source: "all" },
-          { signal: ctx.signal },
-        )) ?? [];
+      // Its vmid filter drops the multi-guest backup jobs, so those are asked for apart.
+      const query = (extra: Record<string, string | number | boolean | undefined>) =>
+        ctx.pve.get<TaskListEntry[] | null>(["nodes", args.node as string, "tasks"], { limit: Math.min(args.limit * 5, 1000), errors: args.errors_only ? true : undefined, source: "all", ...extra }, { signal: ctx.signal }).then((r) => r ?? []);
+      const wantJobs = args.vmid !== undefined && (!args.type || args.type === "vzdump");
+      [tasks, jobs] = await Promise.all([query({ vmid: args.vmid, typefilter: args.type }), wantJobs ? query({ typefilter: "vzdump" }) : Promise.resolve([])]);
+      jobs = jobs.filter(multiGuestJob);
     } else {
       tasks = (await ctx.pve.get<TaskListEntry[] | null>(["cluster", "tasks"], {}, { signal: ctx.signal })) ?? [];
+      if (args.vmid !== undefined && (!args.type || args.type === "vzdump")) jobs = tasks.filter(multiGuestJob);
     }
+    jobs = jobs.filter((t) => !args.errors_only || (t.status !== undefined && !taskSucceeded(t.status) && t.endtime !== undefined)).sort((a, b) => b.starttime - a.starttime);
+    const scanned = new Map<string, boolean>();
+    if (args.scan_logs && args.vmid !== undefined) {
+      // vzdump logs "Starting Backup of VM <vmid>" for each guest it includes.
+      const mark = new RegExp(`Backup of VM ${args.vmid}\\b`);
+      await Promise.all(
+        jobs.slice(0, MAX_LOG_SCANS).map(async (t) => {
+          try {
+            const log = await getTaskLog(ctx.pve, t.upid, 0, 1000, ctx.signal);
+            scanned.set(t.upid, log.lines.some((l) => mark.test(l.t)));
+          } catch {
+            // unreadable log: left as unknown
+          }
+        }),
+      );
+    }
+    const multi = jobs.slice(0, 20).map((t) => ({ upid: t.upid, node: t.node, start: isoTime(t.starttime), status: t.endtime === undefined ? "running" : (t.status ?? "unknown"), includes_vmid: scanned.get(t.upid) ?? null }));
     const filtered = tasks
       .filter((t) => !args.vmid || t.id === String(args.vmid))
       .filter((t) => !args.type || t.type === args.type)
@@ -74,7 +110,7 @@ export const recentTasks = defineTool({
         node: t.node,
         type: t.type,
         id: t.id ?? "",
-        user: t.user,
+        user: taskUser(t),
         start: isoTime(t.starttime),
         end: running ? null : isoTime(t.endtime),
         status: running ? "running" : (t.status ?? "unknown"),
@@ -83,11 +119,23 @@ export const recentTasks = defineTool({
     });
     const more = filtered.length - items.length;
     const failed = items.filter((i) => i.ok === false).length;
+    const including = multi.filter((j) => j.includes_vmid === true);
+    const unknown = multi.filter((j) => j.includes_vmid === null);
     const text = [
-      `${filtered.length} tasks${args.node ? ` on ${args.node}` : ""}${failed ? `, ${failed} failed among those shown` : ""}.`,
+      `${filtered.length} tasks${args.vmid ? ` of guest ${args.vmid}` : ""}${args.node ? ` on ${args.node}` : ""}${failed ? `, ${failed} failed among those shown` : ""}.`,
       items.length ? table(["start", "node", "type", "id", "user", "status", "upid"], items.map((i) => [i.start ?? "-", i.node, i.type, i.id || "-", i.user, i.status, i.upid])) : "(none)",
-    ].join("\n");
-    return { text: text + moreLine(more, "node, vmid, type or errors_only"), data: { total: filtered.length, returned: items.length, more, items } };
+      multi.length
+        ? [
+            args.scan_logs
+              ? `Multi-guest backup jobs: ${including.length} of ${multi.length} included guest ${args.vmid} by their logs${unknown.length ? ` (${unknown.length} not read)` : ""}.`
+              : `Also ${jobs.length} backup job(s) of several guests (vzdump with no single guest id) that may include guest ${args.vmid}; pass scan_logs: true to read their logs, or read one with proxmox_get_task_log.`,
+            table(["start", "node", "status", `has ${args.vmid}`, "upid"], multi.slice(0, 10).map((j) => [j.start ?? "-", j.node, j.status, j.includes_vmid === null ? "?" : j.includes_vmid ? "yes" : "no", j.upid])),
+          ].join("\n")
+        : "",
+    ]
+      .filter(Boolean)
+      .join("\n");
+    return { text: text + moreLine(more, "node, vmid, type or errors_only"), data: { total: filtered.length, returned: items.length, more, items, multi_guest_jobs: multi } };
   },
 });
 
@@ -110,10 +158,11 @@ export const getTaskStatusTool = defineTool({
     exitstatus: v.nullable(v.string()),
     ok: v.nullable(v.boolean()),
     start: v.nullable(v.string()),
-    end: v.nullable(v.string()),
+    end: v.optional(v.pipe(v.string(), v.description("When it ended, from the node's task list (PVE's task status carries no end time); absent while running or when not found."))),
   }),
   async handler(args, ctx) {
     const s = await getTaskStatus(ctx.pve, args.upid, ctx.signal);
+    const endtime = s.status === "stopped" ? (s.endtime ?? (await endTimeOf(ctx, args.upid, s))) : undefined;
     const parsed = f.parseUpid(args.upid);
     const stopped = s.status === "stopped";
     const data = {
@@ -121,12 +170,12 @@ export const getTaskStatusTool = defineTool({
       node: s.node ?? parsed?.node ?? "",
       type: s.type ?? parsed?.type ?? "",
       id: s.id ?? parsed?.id ?? "",
-      user: s.user ?? parsed?.user ?? "",
+      user: s.user ? taskUser(s as { user: string; tokenid?: string }) : (parsed?.user ?? ""),
       status: stopped ? ("stopped" as const) : ("running" as const),
       exitstatus: stopped ? (s.exitstatus ?? null) : null,
       ok: stopped ? taskSucceeded(s.exitstatus) : null,
       start: isoTime(s.starttime),
-      end: stopped ? isoTime(s.endtime) : null,
+      ...(stopped && endtime !== undefined && isoTime(endtime) ? { end: isoTime(endtime) as string } : {}),
     };
     const text = stopped
       ? `Task ${pveText(data.type, 40)}${data.id ? ` ${pveText(data.id, 80)}` : ""} on ${pveText(data.node, 63)} ${data.ok ? "finished OK" : "FAILED"}: ${data.exitstatus === null ? "no exit status" : pveText(data.exitstatus, 300)} (started ${data.start}${data.end ? `, ended ${data.end}` : ""}).`
@@ -134,6 +183,24 @@ export const getTaskStatusTool = defineTool({
     return { text, data };
   },
 });
+
+/** The end time of a stopped task, from its node's task list (filtered to its start second). */
+async function endTimeOf(ctx: { pve: import("../pve/client.ts").PveClient; signal: AbortSignal }, upid: string, s: { node?: string; starttime?: number; type?: string; id?: string }): Promise<number | undefined> {
+  const parsed = f.parseUpid(upid);
+  const node = s.node ?? parsed?.node;
+  const start = s.starttime ?? parsed?.starttime;
+  if (!node || start === undefined) return undefined;
+  try {
+    const list = await ctx.pve.get<TaskListEntry[] | null>(
+      ["nodes", node, "tasks"],
+      { since: start, until: start, typefilter: s.type ?? parsed?.type, vmid: s.id && /^\d+$/.test(s.id) ? Number(s.id) : undefined, source: "archive", limit: 50 },
+      { signal: ctx.signal },
+    );
+    return (list ?? []).find((t) => t.upid === upid)?.endtime;
+  } catch {
+    return undefined;
+  }
+}
 
 export const getTaskLogTool = defineTool({
   name: "proxmox_get_task_log",
