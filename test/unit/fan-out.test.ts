@@ -29,6 +29,7 @@ describe("bounded fan-out", () => {
         const data = nodes.map((node) => ({ type: "storage", id: `storage/${node}/local`, storage: "local", node, content: "backup,iso", shared: 0, status: "available" }));
         return Response.json({ data });
       }
+      if (url.pathname.endsWith("/access/permissions")) return Response.json({ data: { "/": { "Datastore.Allocate": 1 } } });
       contentReads.push(url.pathname);
       peak = Math.max(peak, ++inFlight);
       await Bun.sleep(5);
