@@ -3,8 +3,8 @@ import * as v from "valibot";
 import { clipText } from "../format/text.ts";
 import { bytes, isoTime, moreLine, table } from "../format/units.ts";
 import * as f from "../pve/formats.ts";
-import { listResources } from "../pve/resources.ts";
-import { mapBounded, pickStorages, readableStorages } from "../pve/storage.ts";
+import { type ClusterResource, listResources } from "../pve/resources.ts";
+import { mapBounded, readableStorages } from "../pve/storage.ts";
 import { backupsHiddenOn, readPermissions } from "../pve/visibility.ts";
 import { RefusedError } from "../errors.ts";
 import { listEnvelope } from "./schemas.ts";
@@ -106,7 +106,7 @@ export const listBackups = defineTool({
       head,
       ...hidden.map((h) => `PVE hides backup volumes on ${h.storage} from this token: seeing them needs ${h.needs} (grant e.g. pveum acl modify /storage/${h.storage} --tokens '${ctx.config.tokenId}' --roles PVEDatastoreUser, and VM.Backup on the guests).`),
       items.length ? table(["time", "vmid", "size", "storage", "volid", "notes"], items.map((b) => [b.time ?? "-", b.vmid ?? "-", bytes(b.size_bytes), b.storage, b.volid, b.notes + (b.protected ? " [protected]" : "")])) : "",
-      unreachable.length ? `Could not read: ${unreachable.join(", ")}.` : "",
+      unreachable.length ? `Not read: ${unreachable.join(", ")}.` : "",
     ]
       .filter(Boolean)
       .join("\n");
@@ -127,7 +127,7 @@ export const runBackup = defineTool({
   annotations: WRITE_HINTS,
   input: v.strictObject({
     ...guestTarget,
-    storage: v.optional(v.pipe(f.storage, v.description("Backup storage (default: the first storage that holds backups)."))),
+    storage: v.optional(v.pipe(f.storage, v.description("Backup storage. Default: a storage on the guest's node that accepts backups and is active, shared ones first (the answer says which and why)."))),
     mode: v.optional(v.pipe(v.picklist(["snapshot", "suspend", "stop"], "mode must be snapshot, suspend or stop"), v.description("snapshot (default, no downtime), suspend, or stop.")), "snapshot"),
     compress: v.optional(v.picklist(["zstd", "gzip", "lzo", "0"], "compress must be zstd, gzip, lzo or 0 (none)"), "zstd"),
     notes: v.optional(
@@ -136,25 +136,56 @@ export const runBackup = defineTool({
     protected: v.optional(v.pipe(v.boolean(), v.description("Protect the backup from pruning."))),
     ...waitFields(false),
   }),
-  output: v.object({ ...TaskOutput.entries, storage: v.string() }),
+  output: v.object({ ...TaskOutput.entries, storage: v.string(), storage_choice: v.optional(v.pipe(v.string(), v.description("Why this storage was chosen when none was given."))) }),
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
     if (guest.template && args.mode !== "snapshot") throw new RefusedError("A template can only be backed up in snapshot mode.");
-    const storages = pickStorages(await listResources(ctx.pve, "storage", ctx.signal), "backup", { storage: args.storage });
-    const storage = args.storage ?? storages[0]?.storage;
-    if (!storage || (args.storage && storages.length === 0)) {
-      throw new RefusedError(
-        args.storage ? `Storage '${args.storage}' does not exist or does not hold backups (content 'backup').` : "No storage in the cluster holds backups (content 'backup').",
-        "List storages with backups via proxmox_list_backups, or enable 'VZDump backup file' content on a storage.",
-      );
-    }
+    const choice = chooseBackupStorage(await listResources(ctx.pve, "storage", ctx.signal), guest.node, args.storage);
+    const storage = choice.storage;
     const modeEffect = { snapshot: "no downtime (snapshot mode)", suspend: "the guest is suspended while the backup runs (suspend mode)", stop: "the guest is STOPPED for the backup and started again afterwards (stop mode)" }[args.mode];
     const upid = await approveAndSend<string>(
       ctx,
-      { action: `Back up ${describeGuest(guest)} to ${storage}`, target: planTarget(guest), details: [modeEffect, `compression: ${args.compress}`, ...(args.protected ? ["the backup is protected from pruning"] : [])] },
+      { action: `Back up ${describeGuest(guest)} to ${storage}`, target: planTarget(guest), details: [`storage ${storage}: ${choice.why}`, modeEffect, `compression: ${args.compress}`, ...(args.protected ? ["the backup is protected from pruning"] : [])] },
       { method: "POST", segments: ["nodes", guest.node, "vzdump"], params: { vmid: String(guest.vmid), storage, mode: args.mode, compress: args.compress, "notes-template": args.notes, protected: args.protected } },
     );
     const result = await finishTask(ctx, `Backup of ${describeGuest(guest)} to ${storage}`, upid, guest.node, guest.vmid, args);
-    return { text: result.text, data: { ...result.data, storage } };
+    return { text: args.storage ? result.text : `${result.text}\nStorage ${storage} was chosen: ${choice.why}.`, data: { ...result.data, storage, storage_choice: choice.why } };
   },
 });
+
+/**
+ * The storage a backup goes to. PVE lists storages in hash order (it changes between
+ * requests), and a storage may exist on some nodes only, so "the first one" is neither
+ * stable nor always usable. Candidates: storages on the guest's node that accept backup
+ * content and are available there (enabled and active). Shared ones first (the backup
+ * survives the node), then by name; the reason is said. None: refuse and name what exists.
+ */
+export function chooseBackupStorage(resources: readonly ClusterResource[], node: string, wanted: string | undefined): { storage: string; why: string } {
+  const backup = resources.filter((r) => r.type === "storage" && r.storage && (r.content ?? "").split(",").includes("backup"));
+  const here = backup.filter((r) => r.node === node);
+  if (wanted) {
+    const entry = here.find((r) => r.storage === wanted);
+    if (!entry) {
+      const elsewhere = [...new Set(backup.filter((r) => r.storage === wanted).map((r) => r.node as string))];
+      throw new RefusedError(
+        elsewhere.length ? `Storage '${wanted}' holds backups but is not available on ${node}, where the guest is (it is on ${elsewhere.join(", ")}). Nothing was sent.` : `Storage '${wanted}' does not exist or does not hold backups (content 'backup'). Nothing was sent.`,
+        `Backup storages on ${node}: ${here.map((r) => r.storage).join(", ") || "none"}.`,
+      );
+    }
+    if (entry.status !== "available") throw new RefusedError(`Storage '${wanted}' is ${entry.status ?? "not available"} on ${node}. Nothing was sent.`, "Check the storage (mounted? enabled?) with proxmox_list_storage.");
+    return { storage: wanted, why: "as asked" };
+  }
+  const usable = here.filter((r) => r.status === "available").sort((a, b) => Number(isShared(b)) - Number(isShared(a)) || String(a.storage).localeCompare(String(b.storage)));
+  const best = usable[0];
+  if (!best) {
+    throw new RefusedError(
+      `No storage on ${node} (where the guest is) accepts backups and is available${here.length ? ` (${here.map((r) => `${r.storage}: ${r.status ?? "unknown"}`).join(", ")})` : ""}. Nothing was sent.`,
+      backup.length ? `Backup storages elsewhere: ${[...new Set(backup.map((r) => `${r.storage}@${r.node}`))].slice(0, 10).join(", ")}. Make one available on ${node}, or enable 'VZDump backup file' content on a storage there.` : "Enable 'VZDump backup file' content on a storage.",
+    );
+  }
+  const others = usable.slice(1).map((r) => r.storage);
+  const why = `${isShared(best) ? "shared (the backup survives the node)" : "local to the node (no shared backup storage is available there)"}, active on ${node}, accepts backups${others.length ? `; also possible: ${others.join(", ")} — pass storage to pick one` : ""}`;
+  return { storage: best.storage as string, why };
+}
+
+const isShared = (r: ClusterResource) => r.shared === 1 || r.shared === true;

@@ -286,7 +286,7 @@ export const listTemplates = defineTool({
       `${lxc.length} LXC templates, ${vm.length} guest templates.`,
       lxc.length ? table(["volid", "node", "size"], lxc.map((t) => [t.volid, t.node, bytes(t.size_bytes)])) : "",
       vm.length ? table(["vmid", "name", "node", "type"], vm.map((t) => [t.vmid, t.name, t.node, t.type])) : "",
-      unreachable.length ? `Could not read: ${unreachable.join(", ")}.` : "",
+      unreachable.length ? `Not read: ${unreachable.join(", ")}.` : "",
     ]
       .filter(Boolean)
       .join("\n");

@@ -5,6 +5,7 @@ import { InputError, RefusedError } from "../errors.ts";
 import * as f from "../pve/formats.ts";
 import { listResources } from "../pve/resources.ts";
 import { defineTool } from "./types.ts";
+import { followHa, HaOutput, isHaRequest } from "./ha.ts";
 import { approveAndSend, checkNodePolicy, describeGuest, finishTask, guestTarget, planTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
 export const migrateResource = defineTool({
@@ -21,7 +22,7 @@ export const migrateResource = defineTool({
     with_local_disks: v.optional(v.pipe(v.boolean(), v.description("VMs: also move local disks (needed when disks are not on shared storage)."))),
     ...waitFields(true),
   }),
-  output: v.object({ ...TaskOutput.entries, target: v.string() }),
+  output: v.object({ ...TaskOutput.entries, target: v.string(), ha: HaOutput }),
   async handler(args, ctx) {
     const guest = await resolveWriteTarget(ctx, args);
     checkNodePolicy(ctx, args.target);
@@ -39,10 +40,22 @@ export const migrateResource = defineTool({
     const effect = running ? (guest.type === "qemu" ? "live migration: the VM keeps running" : "restart mode: the container is stopped, moved and started again") : "offline: the guest is stopped and stays stopped";
     const upid = await approveAndSend<string>(
       ctx,
-      { action: `Migrate ${describeGuest(guest)} to ${args.target}`, target: planTarget(guest), details: [`from ${guest.node} to ${args.target}`, effect, ...(args.with_local_disks ? ["local disks are copied to the target"] : [])] },
+      {
+        action: `Migrate ${describeGuest(guest)} to ${args.target}`,
+        target: planTarget(guest),
+        details: [`from ${guest.node} to ${args.target}`, effect, ...(args.with_local_disks ? ["local disks are copied to the target"] : []), ...(guest.raw.hastate ? ["HA-managed: PVE asks the HA manager to move it (hamigrate); the answer follows the guest until it is on the target"] : [])],
+      },
       { method: "POST", segments: ["nodes", guest.node, guest.type, guest.vmid, "migrate"], params },
     );
-    const result = await finishTask(ctx, `Migration (${how}) of ${describeGuest(guest)} to ${args.target}`, upid, guest.node, guest.vmid, args);
+    const what = `Migration (${how}) of ${describeGuest(guest)} to ${args.target}`;
+    const result = await finishTask(ctx, what, upid, guest.node, guest.vmid, args);
+    if (isHaRequest(upid)) {
+      if (!args.wait || result.data.state !== "ok") {
+        return { text: `${result.text}\nThe guest is HA-managed: this task only asked the HA manager to move it; it is on ${args.target} only once the HA manager has migrated it. Check with proxmox_get_resource.`, data: { ...result.data, target: args.target } };
+      }
+      const followed = await followHa(ctx, guest.vmid, { node: args.target }, args.wait_timeout_s, what, result);
+      return { text: followed.text, data: { ...result.data, target: args.target, ha: followed.ha } };
+    }
     return { text: result.text, data: { ...result.data, target: args.target } };
   },
 });
