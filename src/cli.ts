@@ -34,6 +34,8 @@ Options:
   --demo        use the built-in simulated cluster instead of PROXMOX_URL (also PROXMOX_DEMO=1).
                 Alone, it is a silent MCP server waiting for a client on stdin: for a person
                 at a terminal, \`proxmox-mcp tour\` is the one that prints something.
+  --demo-scenario NAME   a real-world situation for --demo and tour (also PROXMOX_DEMO_SCENARIO):
+                homelab, standalone, readonly-token, privsep-token, pool-token, troubled, pve8
 
 Environment:
   PROXMOX_URL                 https://pve.example.local:8006 (port 8006 when none is given)
@@ -67,6 +69,8 @@ Environment:
 interface Cli {
   command: "serve" | "tools" | "call" | "tour" | "doctor" | "audit" | "help" | "version";
   demo: boolean;
+  /** Which real-world situation the demo cluster shows (src/sim/scenarios.ts). */
+  scenario?: string;
   json: boolean;
   http?: string;
   rest: string[];
@@ -75,7 +79,7 @@ interface Cli {
 export function parseArgs(argv: readonly string[], env: Record<string, string | undefined>): Cli | { error: string } {
   const demoSwitch = parseBoolean("PROXMOX_DEMO", env.PROXMOX_DEMO);
   if ("problem" in demoSwitch) return { error: demoSwitch.problem };
-  const cli: Cli = { command: "serve", demo: demoSwitch.value, json: false, rest: [] };
+  const cli: Cli = { command: "serve", demo: demoSwitch.value || !!env.PROXMOX_DEMO_SCENARIO, scenario: env.PROXMOX_DEMO_SCENARIO, json: false, rest: [] };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -84,6 +88,13 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
       const value = argv[++i];
       if (value === undefined) return { error: "--http needs [host:]port, e.g. --http 127.0.0.1:8080" };
       cli.http = value;
+      continue;
+    }
+    if (arg === "--demo-scenario") {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith("--")) return { error: "--demo-scenario needs a name, e.g. --demo-scenario standalone" };
+      cli.scenario = value;
+      cli.demo = true;
       continue;
     }
     if (arg === "--version" || arg === "-v") return { ...cli, command: "version" };
@@ -107,11 +118,14 @@ async function resolveConfig(cli: Cli, env: Record<string, string | undefined>, 
   if (cli.demo) {
     // Loaded only in demo mode: the simulator and its schema stay out of a normal start-up.
     const { startSimulator } = await import("./sim/index.ts");
-    const sim = startSimulator();
+    const { demoScenario } = await import("./sim/scenarios.ts");
+    const scenario = demoScenario(cli.scenario);
+    if ("error" in scenario) throw new ConfigError([scenario.error]);
+    const sim = startSimulator(scenario.options);
     const demoEnv = { ...env, PROXMOX_URL: sim.url, PROXMOX_TOKEN_ID: sim.tokenId, PROXMOX_TOKEN_SECRET: sim.tokenSecret, PROXMOX_TOKEN_SECRET_FILE: undefined, PROXMOX_CA_FILE: undefined, PROXMOX_TLS_FINGERPRINT: undefined };
     const result = loadConfig(demoEnv);
     if (!result.ok) throw new ConfigError(result.problems);
-    log.info(`demo mode: serving a simulated cluster at ${sim.url} (nothing here touches a real Proxmox)`);
+    log.info(`demo mode: serving a simulated cluster at ${sim.url}: ${scenario.about} (nothing here touches a real Proxmox)`);
     return { configs: [result.config], stop: () => sim.stop() };
   }
   const result = loadInstances(env);
@@ -221,7 +235,9 @@ export async function main(argv: readonly string[], env: Record<string, string |
     }
     case "tour": {
       const { runTour } = await import("./tour.ts");
-      const code = await runTour(registry, out, tourAudit);
+      const { demoScenario } = await import("./sim/scenarios.ts");
+      const scenario = demoScenario(cli.scenario);
+      const code = await runTour(registry, out, tourAudit, "error" in scenario ? undefined : { name: cli.scenario ?? "homelab", ...scenario });
       await stop();
       return code;
     }

@@ -49,9 +49,9 @@ export function alignTables(text: string): string {
   return out.join("\n");
 }
 
-export async function runTour(registry: ToolRegistry, out: (text: string) => void, audit: AuditRecord[] = []): Promise<number> {
-  out("proxmox-mcp tour — a simulated 3-node cluster; nothing here touches a real Proxmox.\n");
-  for (const step of STEPS) {
+export async function runTour(registry: ToolRegistry, out: (text: string) => void, audit: AuditRecord[] = [], scenario?: { name: string; about: string; steps?: typeof STEPS }): Promise<number> {
+  out(`proxmox-mcp tour — a simulated cluster: ${scenario?.about ?? "a 3-node homelab with one node offline"}; nothing here touches a real Proxmox.\n`);
+  for (const step of [...STEPS, ...(scenario?.steps ?? [])]) {
     if (!registry.tools.some((t) => t.name === step.tool)) continue;
     out(`▶ ${step.say}   ${step.tool} ${JSON.stringify(step.args)}`);
     const outcome = await registry.call(step.tool, step.args);
@@ -68,6 +68,7 @@ export async function runTour(registry: ToolRegistry, out: (text: string) => voi
       out(`${alignTables(["tool\tdecision\treason\toutcome", ...records.map((r) => `${r.tool}\t${r.decision}\t${r.reason ?? "-"}\t${r.outcome}`)].join("\n"))}\n`);
     }
   }
+  if (!scenario || scenario.name === "homelab") out("Real-world situations: proxmox-mcp tour --demo-scenario standalone (or readonly-token, privsep-token, pool-token, troubled, pve8).\n");
   out("Next: point an MCP client at `proxmox-mcp --demo` to drive this simulated cluster from an agent (it serves MCP on stdio and prints nothing itself; see README: Agent set-up), or set PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET for your cluster and run `proxmox-mcp doctor`.");
   return 0;
 }

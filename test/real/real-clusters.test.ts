@@ -306,3 +306,102 @@ describe("12. smaller ones", () => {
     });
   });
 });
+
+describe("5. run_backup without a storage", () => {
+  const usb = (sim: Simulator) =>
+    sim.state.storages.push({ id: "usb-backup", type: "dir", content: ["backup"], shared: false, nodes: ["pve1"], total: 2 * 1024 ** 4, volumes: new Map() });
+
+  test("with storage lists in hash order, picks the same active shared storage on the guest's node every time, and says why", async () => {
+    await withSim({ real: { shuffleStorage: true } }, async (sim) => {
+      usb(sim);
+      const chosen = new Set<string>();
+      for (let i = 0; i < 6; i++) {
+        const a = await ask(sim, "proxmox_run_backup", { vmid: 103, confirm: true });
+        expect(a.isError).toBe(false);
+        chosen.add(a.data.storage);
+        expect(a.text).toContain("shared (the backup survives the node)");
+      }
+      expect([...chosen]).toEqual(["nas-backup"]);
+      expect(sim.requests.filter((r) => r.method === "POST").every((r) => r.params.storage === "nas-backup")).toBe(true);
+    });
+  });
+
+  test("a storage that exists only on another node is refused before any write, naming where it is", async () => {
+    await withSim({}, async (sim) => {
+      usb(sim);
+      const a = await ask(sim, "proxmox_run_backup", { vmid: 103, storage: "usb-backup", confirm: true });
+      expect(a.isError).toBe(true);
+      expect(a.text).toContain("not available on pve2");
+      expect(a.text).toContain("pve1");
+      expect(sim.requests.some((r) => r.method === "POST")).toBe(false);
+    });
+  });
+
+  test("on a standalone node without shared storage, the node's own backup storage is chosen and the reason says so", async () => {
+    await withSim({ standalone: true }, async (sim) => {
+      const a = await ask(sim, "proxmox_run_backup", { vmid: 100, confirm: true });
+      expect(a.data.storage).toBe("local");
+      expect(a.text).toContain("local to the node");
+    });
+  });
+});
+
+describe("6. HA-managed guests", () => {
+  test("stop follows the guest after the hastop request until it is really stopped", async () => {
+    await withSim({ real: { haDelayMs: 400 } }, async (sim) => {
+      const a = await ask(sim, "proxmox_stop_resource", { vmid: 101, confirm: true });
+      expect(a.isError).toBe(false);
+      expect(a.data.upid).toContain(":hastop:101:");
+      expect(a.data.ha.reached).toBe(true);
+      expect(a.data.ha.status).toBe("stopped");
+      expect(a.text).toContain("HA-managed");
+      expect(a.text).toContain("now stopped");
+    });
+  });
+
+  test("when the HA manager has not acted within the wait budget, the answer says it was only asked", async () => {
+    await withSim({ real: { haDelayMs: 5000 } }, async (sim) => {
+      const a = await ask(sim, "proxmox_stop_resource", { vmid: 101, confirm: true, wait_timeout_s: 1 });
+      expect(a.data.ha.reached).toBe(false);
+      expect(a.text).toContain("has NOT happened yet");
+      expect(a.text).not.toContain("now stopped");
+    });
+  });
+
+  test("migrate of an HA guest follows it to the target node", async () => {
+    await withSim({ real: { haDelayMs: 300 } }, async (sim) => {
+      const a = await ask(sim, "proxmox_migrate_resource", { vmid: 101, target: "pve2", confirm: true });
+      expect(a.isError).toBe(false);
+      expect(a.data.upid).toContain(":hamigrate:");
+      expect(a.data.ha.node).toBe("pve2");
+      expect(a.data.ha.reached).toBe(true);
+    });
+  });
+
+  test("start of an HA guest without waiting says the HA manager was asked, not that it started", async () => {
+    await withSim({ haGuests: [104], real: { haDelayMs: 2000 } }, async (sim) => {
+      const a = await ask(sim, "proxmox_start_resource", { vmid: 104, confirm: true, wait: false });
+      expect(a.text).toContain("only asked the HA manager");
+    });
+  });
+});
+
+describe("10. starting a paused VM", () => {
+  test("is refused before any write with 'resume it', not PVE's raw 'already running'", async () => {
+    await withSim({ qmpStates: true }, async (sim) => {
+      const a = await ask(sim, "proxmox_start_resource", { vmid: 104, confirm: true });
+      expect(a.isError).toBe(true);
+      expect(a.text).toContain("Resume it");
+      expect(a.text).not.toContain("already running\n");
+      expect(sim.requests.some((r) => r.method === "POST")).toBe(false);
+    });
+  });
+
+  test("shutting down a paused VM is refused with the way out (resume or force-stop)", async () => {
+    await withSim({ qmpStates: true }, async (sim) => {
+      const a = await ask(sim, "proxmox_stop_resource", { vmid: 104, confirm: true });
+      expect(a.isError).toBe(true);
+      expect(a.text).toContain("proxmox_force_stop_resource");
+    });
+  });
+});

@@ -1,0 +1,110 @@
+// `bun bench/locate.ts` (after `bun scripts/build.ts`): finding one guest must not cost the
+// whole inventory. For 20, 1,000 and 10,000 guests, proxmox_get_resource {vmid} through the
+// compiled binary over stdio: the requests of the first call (inventory + config + status)
+// and of every call after it (the remembered vmid → node location: config + status only),
+// and the time per call against direct GETs of the same two endpoints, side by side as the
+// tool makes them. Goal (issue 10): ≤ 2 requests per call after the first, time ≤ 2× direct.
+// Writes bench/results/locate.{md,json}.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { callTool, connectStdio, envFor } from "../test/helpers/mcp.ts";
+import { BINARY, directGet, machine, median, percentile, ROOT, round } from "./lib.ts";
+import { startSimHost } from "./sim-host.ts";
+
+const QUICK = process.argv.includes("--quick");
+const CALLS = QUICK ? 40 : 300;
+const SIZES = [
+  { nodes: 3, guests: 20 },
+  { nodes: 10, guests: 1000 },
+  { nodes: 50, guests: 10_000 },
+];
+
+interface Row {
+  guests: number;
+  nodes: number;
+  firstCallRequests: number;
+  requestsPerCallAfter: number;
+  msPerCallP50: number;
+  msPerCallP90: number;
+  msDirectP50: number;
+  ratio: number;
+  /** The same tool before this change: inventory + config + status on every call. */
+  msUncachedP50: number;
+  errors: number;
+}
+
+const rows: Row[] = [];
+for (const size of SIZES) {
+  const sim = await startSimHost(size);
+  const session = await connectStdio(BINARY, envFor(sim));
+  try {
+    await session.client.listTools();
+    // Guests spread over the nodes: pick one on the last node, as a user would ask for any.
+    const vmid = 100 + size.guests - 1;
+    await sim.resetLog();
+    const first = await callTool(session, "proxmox_get_resource", { vmid });
+    const firstLog = await sim.log();
+    const data = first.structured as { node: string; type: string };
+    const pair = [`/nodes/${data.node}/${data.type}/${vmid}/config`, `/nodes/${data.node}/${data.type}/${vmid}/status/current`];
+    const times: number[] = [];
+    const direct: number[] = [];
+    const uncached: number[] = [];
+    let requests = 0;
+    let errors = 0;
+    for (let i = 0; i < CALLS; i++) {
+      await sim.resetLog();
+      let t = performance.now();
+      const answer = await session.client.callTool({ name: "proxmox_get_resource", arguments: { vmid } });
+      times.push(performance.now() - t);
+      if ((answer as { isError?: boolean }).isError) errors++;
+      requests += (await sim.log()).requests.length;
+      t = performance.now();
+      await Promise.all(pair.map((p) => directGet(sim, p)));
+      direct.push(performance.now() - t);
+      if (i % 10 === 0) {
+        // What each call cost before: the whole inventory, then the pair.
+        t = performance.now();
+        await directGet(sim, "/cluster/resources?type=vm");
+        await Promise.all(pair.map((p) => directGet(sim, p)));
+        uncached.push(performance.now() - t);
+      }
+    }
+    const p50 = median(times);
+    rows.push({
+      guests: size.guests,
+      nodes: size.nodes,
+      firstCallRequests: firstLog.requests.length,
+      requestsPerCallAfter: round(requests / CALLS, 2),
+      msPerCallP50: round(p50, 2),
+      msPerCallP90: round(percentile(times, 0.9), 2),
+      msDirectP50: round(median(direct), 2),
+      ratio: round(p50 / median(direct), 2),
+      msUncachedP50: round(median(uncached), 2),
+      errors,
+    });
+    process.stderr.write(`[locate] ${size.guests} guests: first ${firstLog.requests.length} requests, then ${requests / CALLS}/call; ${p50.toFixed(2)} ms vs direct ${median(direct).toFixed(2)} ms\n`);
+  } finally {
+    await session.close();
+    await sim.stop();
+  }
+}
+
+const info = machine();
+const goal = rows.every((r) => r.requestsPerCallAfter <= 2 && r.ratio <= 2 && r.errors === 0);
+const md = [
+  "# proxmox_get_resource {vmid}: the remembered vmid → node location",
+  "",
+  `\`bun bench/locate.ts${QUICK ? " --quick" : ""}\` on ${info.nproc} CPUs (${info.cpuModel}), bun ${info.bun}; ${CALLS} calls per size after the first, through the compiled binary over stdio; the simulator in its own process.`,
+  "",
+  "| guests | nodes | requests, first call | requests per call after | ms per call p50 (p90) | direct GETs of config + status p50 | ratio | before: inventory + config + status p50 |",
+  "|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ...rows.map((r) => `| ${r.guests.toLocaleString("en-US")} | ${r.nodes} | ${r.firstCallRequests} | ${r.requestsPerCallAfter} | ${r.msPerCallP50} (${r.msPerCallP90}) | ${r.msDirectP50} | ${r.ratio}× | ${r.msUncachedP50} |`),
+  "",
+  `Goal (issue 10): at most 2 requests per call after the first and time within 2× of the direct GETs: **${goal ? "MET" : "NOT MET"}**.`,
+  "",
+].join("\n");
+const dir = `${ROOT}bench/results`;
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}/locate${QUICK ? "-quick" : ""}.json`, `${JSON.stringify({ machine: info, calls: CALLS, rows, goal }, null, 2)}\n`);
+writeFileSync(`${dir}/locate${QUICK ? "-quick" : ""}.md`, md);
+process.stdout.write(md);
+process.exit(0);
