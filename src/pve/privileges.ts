@@ -135,6 +135,10 @@ export const TOOL_REQUESTS: Record<string, ToolRequests> = {
   proxmox_clone_resource: { requests: [inventory, ["GET", "/cluster/nextid"], ...guest("/clone", "POST")], inHandler: ["clone"] },
   proxmox_migrate_resource: { requests: [inventory, ...guest("/migrate", "POST")] },
   proxmox_destroy_resource: { requests: [inventory, ...guest("/config"), ...guest("", "DELETE")] },
+  proxmox_find: { requests: [inventory, ["GET", "/nodes/{node}/lxc/{vmid}/interfaces"], ["GET", "/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces"], ...guest("/config")] },
+  // Any operation: each call needs what the schema's check for that operation says, which
+  // proxmox_api checks per call; nothing can be judged for it ahead of the call.
+  proxmox_api: { requests: [] },
 };
 
 /** Every need of one tool, merged per path and privilege set. */
@@ -236,7 +240,7 @@ const DESTRUCTIVE = new Set(["proxmox_destroy_resource", "proxmox_delete_snapsho
 
 /** Each tool's tier, as its definition declares it (a test holds the two together). */
 export function toolTier(name: string): number {
-  if (DESTRUCTIVE.has(name)) return 3;
+  if (DESTRUCTIVE.has(name) || name === "proxmox_api") return 3;
   const writes = (TOOL_REQUESTS[name]?.requests ?? []).some(([method]) => method !== "GET");
   return writes ? 2 : 1;
 }

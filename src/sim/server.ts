@@ -104,10 +104,18 @@ const REASON_HEADER = "x-sim-reason";
  */
 function reasonPhraseFront(target: string, hostname: string): { url: string; close(): void } {
   const front = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([, v]) => typeof v === "string")) as Record<string, string>;
-    const answer = await fetch(`${target}${req.url ?? "/"}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    let answer: Response;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+      answer = await fetch(`${target}${req.url ?? "/"}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    } catch {
+      // The simulator behind stopped while a request was in flight (a test ended).
+      res.statusCode = 502;
+      res.end();
+      return;
+    }
     res.statusCode = answer.status;
     const reason = answer.headers.get(REASON_HEADER);
     if (reason) res.statusMessage = decodeURIComponent(reason);
