@@ -4,7 +4,8 @@
 // and of every call after it (the remembered vmid → node location: config + status only),
 // and the time per call against direct GETs of the same two endpoints, side by side as the
 // tool makes them. Goal (issue 10): ≤ 2 requests per call after the first, time ≤ 2× direct.
-// Writes bench/results/locate.{md,json}.
+// Writes bench/results/run.locate.{md,json} (untracked); `--update` writes the committed
+// bench/results/locate.{md,json}; `--quick` a reduced run to quick.locate.* (untracked).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { callTool, connectStdio, envFor } from "../test/helpers/mcp.ts";
 import { BINARY, directGet, machine, median, percentile, ROOT, round } from "./lib.ts";
@@ -137,7 +138,8 @@ const md = [
 ].join("\n");
 const dir = `${ROOT}bench/results`;
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}/locate${QUICK ? "-quick" : ""}.json`, `${JSON.stringify({ machine: info, calls: CALLS, rows, goal }, null, 2)}\n`);
-writeFileSync(`${dir}/locate${QUICK ? "-quick" : ""}.md`, md);
+const name = QUICK ? "quick.locate" : process.argv.includes("--update") ? "locate" : "run.locate";
+writeFileSync(`${dir}/${name}.json`, `${JSON.stringify({ machine: info, calls: CALLS, rows, goal }, null, 2)}\n`);
+writeFileSync(`${dir}/${name}.md`, md);
 process.stdout.write(md);
 process.exit(0);
