@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { type Config, configWarnings, formatConfigProblems, loadConfig, parseBoolean } from "./config/env.ts";
 import { loadInstances } from "./config/instances.ts";
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from "./log.ts";
+import { logHub } from "./mcp/logging.ts";
 import type { AuditRecord } from "./security/audit.ts";
 import { auditKeyFrom, verifyChain } from "./security/audit-chain.ts";
 import { Redactor } from "./security/redactor.ts";
@@ -144,7 +145,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
   // The secret is masked even before the config parses, in case a problem text quotes it.
   redactor.register(env.PROXMOX_TOKEN_SECRET?.trim());
   const level = (LOG_LEVELS as readonly string[]).includes(env.PROXMOX_LOG_LEVEL?.trim().toLowerCase() ?? "") ? (env.PROXMOX_LOG_LEVEL?.trim().toLowerCase() as LogLevel) : "info";
-  const log = createLogger(redactor, level);
+  const log = createLogger(redactor, level, undefined, logHub);
   const out = (text: string) => process.stdout.write(`${redactor.redact(text)}\n`);
 
   const cli = parseArgs(argv, env);

@@ -7,6 +7,7 @@ import { HttpAuth, type Principal } from "./auth/http-auth.ts";
 import { isLoopback } from "./auth/loopback.ts";
 import type { OAuthConfig } from "./auth/oauth.ts";
 import type { Logger } from "./log.ts";
+import { isLegacyRevision, withLegacyErrorCodes } from "./mcp/errors.ts";
 import type { Redactor } from "./security/redactor.ts";
 import { createMcpServer } from "./server.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
@@ -129,8 +130,10 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
       const response = await handler.fetch(request, { authInfo });
       // The last guard on a plain JSON answer; streamed (SSE) frames were redacted at the source.
       if (response.headers.get("content-type")?.includes("application/json")) {
-        const text = await response.text();
-        return new Response(redactor.redact(text), { status: response.status, statusText: response.statusText, headers: response.headers });
+        let text = redactor.redact(await response.text());
+        // A 2025-era client gets the error codes its revision names (src/mcp/errors.ts).
+        if (isLegacyRevision(request.headers.get("mcp-protocol-version")) && text.includes("-32602")) text = legacyCodes(text);
+        return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
       }
       return response;
     },
@@ -150,4 +153,12 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
 /** Every HTTP error this server makes is one short, fixed line. */
 function plain(status: number, message: string): Response {
   return new Response(`${message}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}
+
+function legacyCodes(text: string): string {
+  try {
+    return JSON.stringify(withLegacyErrorCodes(JSON.parse(text)));
+  } catch {
+    return text;
+  }
 }

@@ -13,17 +13,37 @@ export interface Logger {
   raw(line: string): void;
 }
 
+/** Where log lines go besides stderr: MCP clients that asked for them (src/mcp/logging.ts). */
+export interface LogTap {
+  wants(level: LogLevel): boolean;
+  tap(level: LogLevel, redactedLine: string): void;
+}
+
 export function createLogger(
   redactor: Redactor,
   level: LogLevel = "info",
   write: (line: string) => void = (line) => process.stderr.write(line),
+  tap?: LogTap,
 ): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
+  let tapping = false;
   const emit = (lvl: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (LOG_LEVELS.indexOf(lvl) < threshold) return;
+    const toStderr = LOG_LEVELS.indexOf(lvl) >= threshold;
+    // Not while a line is being sent: a failure sending it must not log itself in a loop.
+    const toClients = tap !== undefined && !tapping && tap.wants(lvl);
+    if (!toStderr && !toClients) return;
     let line = `proxmox-mcp ${lvl}: ${message}`;
     if (fields && Object.keys(fields).length > 0) line += ` ${safeJson(fields)}`;
-    write(`${redactor.redact(line)}\n`);
+    const redacted = redactor.redact(line);
+    if (toStderr) write(`${redacted}\n`);
+    if (toClients) {
+      tapping = true;
+      try {
+        tap.tap(lvl, redacted);
+      } finally {
+        tapping = false;
+      }
+    }
   };
   return {
     debug: (m, f) => emit("debug", m, f),

@@ -1,7 +1,7 @@
 // Readable resources with stable URIs, served through the same registry calls as the
 // tools (same validation, same redaction): the inventory, each guest, each node.
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
-import type { CallOptions, ToolRegistry } from "./tools/registry.ts";
+import { type McpServer, ResourceNotFoundError, ResourceTemplate } from "@modelcontextprotocol/server";
+import type { CallOptions, CallOutcome, ToolRegistry } from "./tools/registry.ts";
 
 export const RESOURCE_SCHEME = "proxmox";
 
@@ -11,10 +11,20 @@ export function guestUri(instance: string, vmid: number): string {
 
 /** `access`: the caller's tier ceiling and name (HTTP), applied to every read behind a resource. */
 export function registerResources(server: McpServer, registry: ToolRegistry, access: Pick<CallOptions, "maxTier" | "actor"> = {}): void {
-  const read = async (uri: URL, tool: string, args: Record<string, unknown>) => {
+  const read = async (uri: URL, tool: string, args: Record<string, unknown>, exists?: () => Promise<boolean>) => {
+    // A well-formed URI naming a cluster this server does not serve is not found, not a bad request.
+    if (!registry.instanceNames.includes(String(args.instance))) throw new ResourceNotFoundError(uri.href, `Resource not found: ${uri.href} (this server serves ${registry.instanceNames.join(", ")})`);
     const outcome = await registry.call(tool, args, access);
-    if (outcome.isError) throw new Error(outcome.text);
+    if (outcome.isError) {
+      if (outcome.code === "not_found" || (exists && !(await exists()))) throw new ResourceNotFoundError(uri.href, `Resource not found: ${uri.href}. ${firstLine(outcome)}`);
+      throw new Error(outcome.text);
+    }
     return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(outcome.structured) }] };
+  };
+  const nodeExists = (instance: string, node: string) => async () => {
+    const status = await registry.call("proxmox_status", { instance }, access);
+    const nodes = (status.structured?.nodes as { name?: string; node?: string }[] | undefined) ?? [];
+    return status.isError || nodes.some((n) => (n.name ?? n.node) === node);
   };
   for (const instance of registry.instanceNames) {
     server.registerResource(
@@ -53,6 +63,10 @@ export function registerResources(server: McpServer, registry: ToolRegistry, acc
     "node",
     new ResourceTemplate(`${RESOURCE_SCHEME}://{instance}/nodes/{node}`, { list: undefined }),
     { title: "Node", description: "One node's status: load, memory, disks, services, updates.", mimeType: "application/json" },
-    async (uri, variables) => read(uri, "proxmox_node_status", { instance: String(variables.instance), node: String(variables.node) }),
+    async (uri, variables) => read(uri, "proxmox_node_status", { instance: String(variables.instance), node: String(variables.node) }, nodeExists(String(variables.instance), String(variables.node))),
   );
+}
+
+function firstLine(outcome: CallOutcome): string {
+  return outcome.text.split("\n", 1)[0] ?? "";
 }

@@ -5,6 +5,9 @@ import type { Principal } from "./auth/http-auth.ts";
 import type { Config } from "./config/env.ts";
 import type { Logger } from "./log.ts";
 import { PveClient } from "./pve/client.ts";
+import { isLegacyRevision, withLegacyErrorCodes } from "./mcp/errors.ts";
+import { inventoryWatch } from "./mcp/inventory.ts";
+import { logHub } from "./mcp/logging.ts";
 import { registerPrompts } from "./prompts.ts";
 import { registerResources } from "./resources.ts";
 import { createAudit } from "./security/audit.ts";
@@ -16,8 +19,14 @@ import { VERSION } from "./version.ts";
 
 export const SERVER_NAME = "proxmox-mcp";
 
-const INSTRUCTIONS =
-  "Tools for one Proxmox VE cluster. Reads are open. Writes need confirm: true, set only when the user asked for that action; destructive tools also need destructive: true and a server started with PROXMOX_ENABLE_DESTRUCTIVE=1. Writes return a task UPID: follow it with proxmox_get_task_status.";
+/** Shown by clients that load tools lazily in place of the tool list: a few lines on how to work here. */
+export const INSTRUCTIONS = [
+  "Tools for Proxmox VE. Start with proxmox_status (nodes, quorum, guests), then proxmox_list_vms / proxmox_list_containers; guests and nodes also read as proxmox:// resources.",
+  "Tiers: reads are open. Writes need confirm: true, set only when the user asked for that action. Destructive tools also need destructive: true and a server started with PROXMOX_ENABLE_DESTRUCTIVE=1.",
+  "dry_run: true on a write answers with its plan (what changes, every request it would send) and sends nothing: show it to the user before confirming.",
+  "Toolsets: the admin chooses which groups of tools are listed (PROXMOX_TOOLSETS); a tool that is not listed is switched off here, not broken.",
+  "Long jobs (backup, restore, clone, migrate) follow the Proxmox task to its end; if a wait is cut short, follow the UPID with proxmox_get_task_status.",
+].join("\n");
 
 /** `auditKey`: PROXMOX_AUDIT_KEY, which seals the audit lines into a hash chain. */
 export function createRuntime(configs: readonly Config[], redactor: Redactor, log: Logger, auditKey?: string): Runtime {
@@ -39,7 +48,9 @@ export function createRegistry(runtime: Runtime, tools: readonly AnyTool[] = ALL
  * one per request, for that request's principal (its token's tier ceiling and its person).
  */
 export function createMcpServer(registry: ToolRegistry, principal: Principal = {}): McpServer {
-  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS });
+  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} }, instructions: INSTRUCTIONS });
+  logHub.attach(server);
+  inventoryWatch(registry).attach(server);
   registry.registerAll(server, principal);
   registerResources(server, registry, principal);
   registerPrompts(server);
@@ -54,6 +65,8 @@ export class RedactingTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: Transport["onmessage"];
+  /** The client speaks a 2025-era revision (it initialized); a 2026-era client discovers instead. */
+  private legacy = false;
 
   constructor(
     private readonly inner: Transport,
@@ -78,7 +91,11 @@ export class RedactingTransport implements Transport {
 
   send(...args: Parameters<Transport["send"]>): Promise<void> {
     const [message, options] = args;
-    return this.inner.send(this.redactor.redactDeep(message), options);
+    // The revision the initialize answer settled on (a 2026-era client never initializes).
+    const initialized = (message as { result?: { protocolVersion?: unknown; serverInfo?: unknown } }).result;
+    if (initialized?.serverInfo !== undefined && typeof initialized.protocolVersion === "string") this.legacy = isLegacyRevision(initialized.protocolVersion);
+    const redacted = this.redactor.redactDeep(message);
+    return this.inner.send(this.legacy ? withLegacyErrorCodes(redacted) : redacted, options);
   }
 
   close(): Promise<void> {

@@ -25,6 +25,7 @@ export const KNOWN_VARIABLES = [
   "PROXMOX_TOOLSETS",
   "PROXMOX_AUDIT_KEY",
   "PROXMOX_AUDIT_KEY_FILE",
+  "PROXMOX_INVENTORY_POLL_MS",
 ] as const;
 
 const SIGN_IN_WITH_TOKEN = "proxmox-mcp signs in with an API token, not a user name and password: create one (README: Create a Proxmox API token) and set PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET";

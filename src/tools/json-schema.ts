@@ -34,11 +34,17 @@ export function withServerParams(tool: AnyTool, instanceNames: readonly string[]
 
 type JsonTarget = "draft-07" | "draft-2020-12" | "openapi-3.0";
 
+/**
+ * Unions stay anyOf branches of one type each ({"anyOf":[{"type":"string"},{"type":"null"}]}),
+ * never a type list ({"type":["string","null"]}): shorter, but clients that map tool schemas
+ * onto a one-type dialect (Gemini's OpenAPI subset) reject it or drop the constraint. The
+ * Inspector's --strict check (test/e2e/portability.test.ts) holds every listed schema to this.
+ */
 export function convert(schema: v.GenericSchema, target: string, typeMode: "input" | "output"): JsonSchema {
   // Checks JSON Schema cannot express (v.check) are still enforced by the registry.
   const json = toJsonSchema(schema, { target: target as JsonTarget, typeMode, errorMode: "ignore" }) as JsonSchema;
   delete json.$schema;
-  return compact(json) as JsonSchema;
+  return json;
 }
 
 /** What a tool answers: a write tool answers its own result, or its plan in a dry run. */
@@ -55,22 +61,4 @@ export function convertOutput(tool: AnyTool, target: string): JsonSchema {
 /** What tools/list shows for one tool on a one-cluster server. */
 export function listedSchemas(tool: AnyTool): { input: JsonSchema; output: JsonSchema } {
   return { input: convert(withServerParams(tool, []), LISTED_TARGET, "input"), output: convertOutput(tool, LISTED_TARGET) };
-}
-
-/**
- * Every byte of tools/list is paid for in the model's context on every request, so the
- * same schema is written shorter: anyOf of bare types becomes a type list
- * ({"anyOf":[{"type":"string"},{"type":"null"}]} → {"type":["string","null"]}).
- */
-function compact(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(compact);
-  if (node === null || typeof node !== "object") return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) out[key] = compact(value);
-  const anyOf = out.anyOf;
-  if (Array.isArray(anyOf) && anyOf.every((b) => b && typeof b === "object" && Object.keys(b).length === 1 && typeof (b as { type?: unknown }).type === "string")) {
-    delete out.anyOf;
-    out.type = anyOf.map((b) => (b as { type: string }).type);
-  }
-  return out;
 }

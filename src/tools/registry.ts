@@ -6,6 +6,8 @@ import { describeError, InputError, ProxmoxMcpError, RefusedError, WriteGateErro
 import type { Config } from "../config/env.ts";
 import { capAnswer } from "../format/text.ts";
 import type { Logger } from "../log.ts";
+import { inventoryWatch } from "../mcp/inventory.ts";
+import { logHub } from "../mcp/logging.ts";
 import { type Audit, auditArgs, SECRET_ARG } from "../security/audit.ts";
 import { type AnswerContext, confirmationCodec, confirmQuestion, declined, NeedsInput, readAnswer } from "../security/confirmation.ts";
 import { checkGates } from "../security/gates.ts";
@@ -108,6 +110,10 @@ export class ToolRegistry {
     const why = this.withheld.get(name);
     if (why) return new InputError(`${name} is not offered by this server: ${why}.`, `Available tools: ${this.tools.map((t) => t.name).join(", ")}.`);
     return new InputError(`Unknown tool '${name}'.`, `Available tools: ${this.tools.map((t) => t.name).join(", ")}.`);
+  }
+
+  get log(): Logger {
+    return this.runtime.log;
   }
 
   get instanceNames(): string[] {
@@ -337,7 +343,7 @@ export class ToolRegistry {
         async (args: unknown, sdkCtx: SdkToolContext) => {
           const progressToken = sdkCtx.mcpReq._meta?.progressToken;
           const canAsk = clientCanElicit(server, sdkCtx);
-          const outcome = await this.call(tool.name, args, {
+          const outcome = await logHub.run(server, sdkCtx, () => this.call(tool.name, args, {
             ...access,
             signal: sdkCtx.mcpReq.signal,
             confirm: canAsk === "yes" ? (question) => confirmQuestion(this.codec, sdkCtx.mcpReq, question) : undefined,
@@ -354,7 +360,8 @@ export class ToolRegistry {
                       method: "notifications/progress",
                       params: { progressToken, ...update, message: update.message ? this.runtime.redactor.redact(update.message) : undefined },
                     }),
-          });
+          }));
+          inventoryWatch(this).afterCall(tool.name, outcome);
           if (outcome.inputRequired) return outcome.inputRequired as never;
           return {
             content: [
@@ -373,6 +380,7 @@ interface SdkToolContext {
   mcpReq: AnswerContext & {
     _meta?: { progressToken?: string | number };
     envelope?: Record<string, unknown>;
+    log?: (level: "debug" | "info" | "notice" | "warning" | "error" | "critical" | "alert" | "emergency", data: unknown, logger?: string) => Promise<void>;
     signal: AbortSignal;
     notify(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
   };

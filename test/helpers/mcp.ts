@@ -30,6 +30,8 @@ export interface McpSession {
   pid: number;
   /** Everything the server wrote to stderr so far. */
   stderr(): string;
+  /** Every JSON-RPC message the server sent, as it came off the wire (with ConnectOptions.record). */
+  received: unknown[];
   close(): Promise<void>;
 }
 
@@ -38,6 +40,8 @@ export interface ConnectOptions {
   era?: "legacy" | "modern";
   args?: string[];
   cwd?: string;
+  /** Keep every message the server sends (McpSession.received): the wire, before the SDK reads it. */
+  record?: boolean;
 }
 
 /** Spawns `command` and opens an MCP session with it through the SDK's client. */
@@ -51,8 +55,20 @@ export async function connectStdio(command: string, env: Record<string, string>,
     { name: "proxmox-mcp-tests", version: "1.0.0" },
     options.era === "modern" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {},
   );
+  const received: unknown[] = [];
+  if (options.record) {
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      const deliver = transport.onmessage;
+      transport.onmessage = (message) => {
+        received.push(message);
+        deliver?.(message);
+      };
+      return start();
+    };
+  }
   await client.connect(transport);
-  return { client, pid: transport.pid ?? -1, stderr: () => stderr, close: () => client.close() };
+  return { client, pid: transport.pid ?? -1, stderr: () => stderr, received, close: () => client.close() };
 }
 
 export interface ToolAnswer {
