@@ -9,7 +9,7 @@ const INSPECTOR = `${ROOT}node_modules/.bin/mcp-inspector`;
 describe("schema portability", () => {
   test("the Inspector's --strict check finds no portability problem in any tool schema", async () => {
     const proc = Bun.spawn(["bun", INSPECTOR, "--cli", BINARY, "--demo", "--method", "tools/list", "--strict"], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PROXMOX_TOOLSETS: "all" },
       stdout: "pipe",
       stderr: "pipe",
       stdin: "ignore",
