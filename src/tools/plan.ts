@@ -30,6 +30,9 @@ export interface WritePlan {
 }
 
 /** The plan as a dry run answers it (structuredContent under `plan`). */
+/** A PVE parameter as a plan shows it (client.ts ParamValue, unset ones dropped): a type every client can read, not an untyped schema. */
+const PlanParam = v.union([v.string(), v.number(), v.boolean(), v.null(), v.array(v.union([v.string(), v.number()]))]);
+
 export const PlanOutput = v.object({
   action: v.string(),
   target: v.object({
@@ -42,7 +45,7 @@ export const PlanOutput = v.object({
   details: v.array(v.string()),
   irreversible: v.optional(v.string()),
   checks: v.pipe(v.array(v.string()), v.description("Policy checks this call passed.")),
-  requests: v.array(v.object({ method: v.string(), path: v.string(), params: v.record(v.string(), v.unknown()) })),
+  requests: v.array(v.object({ method: v.string(), path: v.string(), params: v.record(v.string(), PlanParam) })),
   asks_person: v.pipe(v.boolean(), v.description("Whether the real call would ask the person to confirm.")),
 });
 export type PlanData = v.InferOutput<typeof PlanOutput>;
@@ -65,11 +68,11 @@ export function planPath(request: Pick<PlannedRequest, "segments">): string {
 }
 
 /** Parameters as a person or a model may see them: unset ones dropped, secrets masked. */
-export function shownParams(params: Params | undefined, isSecret: (key: string) => boolean): Record<string, unknown> {
-  const shown: Record<string, unknown> = {};
+export function shownParams(params: Params | undefined, isSecret: (key: string) => boolean): Record<string, v.InferOutput<typeof PlanParam>> {
+  const shown: Record<string, v.InferOutput<typeof PlanParam>> = {};
   for (const [key, value] of Object.entries(params ?? {})) {
     if (value === undefined) continue;
-    shown[key] = isSecret(key) ? "[REDACTED]" : value;
+    shown[key] = isSecret(key) ? "[REDACTED]" : (value as v.InferOutput<typeof PlanParam>);
   }
   return shown;
 }
