@@ -117,6 +117,8 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
       }
       const metadata = request.method === "GET" ? auth.metadata(url.pathname) : undefined;
       if (metadata) return metadata;
+      // Without OAuth, a client that tries OAuth discovery (after our 401) learns why it failed.
+      if (!options.oauth && OAUTH_PATHS.test(url.pathname)) return plain(404, "This server does not use OAuth: send Authorization: Bearer <PROXMOX_MCP_HTTP_TOKEN> (set it as a header in your MCP client's config).");
       if (url.pathname !== "/mcp") return plain(404, "Not found. The MCP endpoint is /mcp.");
       // Security: DNS-rebinding protection before anything else looks at the request.
       const rejected = hostHeaderValidationResponse(request, hostnames) ?? originValidationResponse(request, origins);
@@ -149,6 +151,8 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
     },
   };
 }
+
+const OAUTH_PATHS = /^\/(\.well-known\/(oauth-protected-resource|oauth-authorization-server|openid-configuration)(\/.*)?|register|authorize|token)$/;
 
 /** Every HTTP error this server makes is one short, fixed line. */
 function plain(status: number, message: string): Response {

@@ -113,3 +113,18 @@ describe("HTTP bearer tokens", () => {
     expect(run.stderr).toContain("not a regular file");
   });
 });
+
+describe("a static-token server and OAuth discovery", () => {
+  test("a client that tries OAuth discovery after the 401 is told to send the static token", async () => {
+    const server = await serve(envFor(sim(), { PROXMOX_MCP_HTTP_TOKEN: TOKEN }));
+    try {
+      for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server", "/register"]) {
+        const response = await fetch(new URL(path, server.url), { method: path === "/register" ? "POST" : "GET" });
+        expect(response.status).toBe(404);
+        expect(await response.text()).toContain("Authorization: Bearer <PROXMOX_MCP_HTTP_TOKEN>");
+      }
+    } finally {
+      server.proc.kill();
+    }
+  });
+});
