@@ -111,7 +111,8 @@ export class HttpAuth {
       const actor = { subject: verified.subject, clientId: verified.clientId };
       return {
         principal: { actor, maxTier: grant.maxTier },
-        authInfo: { token: given, clientId: verified.clientId ?? verified.subject, scopes: verified.scopes, expiresAt: verified.expiresAt },
+        // The SDK wants a token string; it needs none, so the bearer token goes no further than here.
+        authInfo: { token: "", clientId: verified.clientId ?? verified.subject, scopes: verified.scopes, expiresAt: verified.expiresAt },
       };
     } catch (error) {
       if (error instanceof TokenError && error.unavailable) {
