@@ -94,8 +94,10 @@ export function startHttpServer(registry: ToolRegistry, options: HttpOptions, lo
   // One server per request, built for that request's principal: its tools/list shows only
   // what the token may use, and its calls carry the token's ceiling and the person's name.
   const handler = createMcpHandler((ctx) => createMcpServer(registry, (ctx.authInfo?.extra as { principal?: Principal } | undefined)?.principal), { onerror: (error) => log.debug(`http: ${error.message}`) });
-  const hostnames = [...localhostAllowedHostnames(), ...(isLoopback(options.host) ? [] : [options.host]), ...options.allowedHosts];
-  const origins = [...localhostAllowedOrigins(), ...options.allowedHosts];
+  // The OAuth resource URI is this server's own public name: clients reach it by that Host.
+  const resourceHost = options.oauth ? [new URL(options.oauth.resource).hostname] : [];
+  const hostnames = [...localhostAllowedHostnames(), ...(isLoopback(options.host) ? [] : [options.host]), ...options.allowedHosts, ...resourceHost];
+  const origins = [...localhostAllowedOrigins(), ...options.allowedHosts, ...resourceHost];
 
   const server = Bun.serve({
     hostname: options.host,

@@ -87,6 +87,18 @@ describe("OAuth discovery", () => {
   });
 });
 
+describe("the resource's public name", () => {
+  test("a request through a proxy with Host set to the resource's host is served; another host is refused", async () => {
+    const token = await oidc.serviceToken(RESOURCE, "proxmox:read");
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
+    const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25" };
+    const ours = await fetch(server.url, { method: "POST", headers: { ...headers, Host: "mcp.test.example" }, body });
+    expect(ours.status).not.toBe(403);
+    const theirs = await fetch(server.url, { method: "POST", headers: { ...headers, Host: "evil.example" }, body });
+    expect(theirs.status).toBe(403);
+  });
+});
+
 describe("scopes decide tiers", () => {
   test("a client-credentials token with proxmox:read lists only the read tools", async () => {
     expect(await toolNames(await oidc.serviceToken(RESOURCE, "proxmox:read"))).toEqual(READS);
