@@ -3,7 +3,9 @@
 // package), driven by a bounded load generator: the SDK's Streamable HTTP client, half the
 // clients in the 2025-11-25 era and half in 2026-07-28, every answer checked against what
 // was asked. Then a replica is killed mid-run: only the calls in flight on it may fail.
-// Writes bench/results/scaleout.{md,json}. Not a test: figures depend on the machine.
+// Writes bench/results/scaleout-run.{md,json} (untracked); `--update` writes the committed
+// bench/results/scaleout.{md,json} the README quotes; `--quick` a smoke run to scaleout-quick.
+// Not a test: figures depend on the machine.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -220,7 +222,8 @@ ${rows.join("\n")}
 Calls per era in every run: ${results.map((r) => `${r.eras.legacy}+${r.eras.modern}`).join(", ")} (legacy+modern). A 2025-11-25 session's \`initialize\` and its later calls land on different replicas: nothing is kept between requests. On a machine whose cores are shared (this one: ${info.nproc}, with the simulator, nginx and the load generator on the same cores) more replicas cannot add throughput; the point here is that every call is answered by whichever replica gets it, and that losing a replica costs only what was in flight on it.
 `;
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(join(ROOT, `bench/results/scaleout${QUICK ? "-quick" : ""}.md`), md);
-writeFileSync(join(ROOT, `bench/results/scaleout${QUICK ? "-quick" : ""}.json`), `${JSON.stringify({ machine: info, clients: CLIENTS, calls: CALLS, results }, null, 2)}\n`);
-log(`wrote bench/results/scaleout${QUICK ? "-quick" : ""}.md`);
+const base = `bench/results/scaleout${QUICK ? "-quick" : process.argv.includes("--update") ? "" : "-run"}`;
+writeFileSync(join(ROOT, `${base}.md`), md);
+writeFileSync(join(ROOT, `${base}.json`), `${JSON.stringify({ machine: info, clients: CLIENTS, calls: CALLS, results }, null, 2)}\n`);
+log(`wrote ${base}.md`);
 process.stdout.write(md);
