@@ -153,7 +153,8 @@ describe("Kubernetes manifests", () => {
 
 // The build, when this machine has a builder. Done once here, so the tests below can skip with the reason.
 const builder = ["podman", "buildah"].find((tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0);
-const TAG = "localhost/proxmox-mcp-test:latest";
+// One tag per run, removed afterwards: a reused tag would leave the previous image dangling.
+const TAG = `localhost/proxmox-mcp-test:run-${process.pid}`;
 let built: { ok: boolean; reason: string } = { ok: false, reason: "neither podman nor buildah is installed (apt-get install -y podman buildah)" };
 if (builder && existsSync(BINARY)) {
   const context = scratchDir("container-build");
