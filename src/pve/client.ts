@@ -43,7 +43,7 @@ export interface PveClientOptions {
    * half by a 300-character clip is harder to recognise). Applied after parsing: JSON may
    * spell the secret with escapes ("\u002d" for "-") that the raw text does not show.
    */
-  redactor?: { redact(text: string): string; redactDeep<T>(value: T): T };
+  redactor?: { redact(text: string): string; redactParsed<T>(value: T, text: string): T };
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504, 595]);
@@ -178,7 +178,7 @@ export class PveClient {
     // text is kept only for the non-JSON case, and masked as well.
     const { redactor } = this.options;
     if (redactor) {
-      if (body !== undefined) body = redactor.redactDeep(body);
+      if (body !== undefined) body = redactor.redactParsed(body, text);
       else text = redactor.redact(text);
     }
     // Security: after masking, so a cut cannot split a secret the mask would have caught.

@@ -80,3 +80,17 @@ describe("the redactor", () => {
     }
   });
 });
+
+describe("masking a parsed PVE answer", () => {
+  test("masks the secret in an answer without escapes, and returns the very value when there is nothing to mask", () => {
+    const text = `{"data":[{"name":"a ${SECRET}"}]}`;
+    expect(JSON.stringify(redactor().redactParsed(JSON.parse(text), text))).not.toContain(SECRET.slice(0, 12));
+    const clean = JSON.parse('{"data":[{"name":"web-01"}]}');
+    expect(redactor().redactParsed(clean, '{"data":[{"name":"web-01"}]}')).toBe(clean);
+  });
+
+  test("masks a secret the answer spells with JSON escapes", () => {
+    const text = `{"data":{"d":"${SECRET.replaceAll("-", "\\u002d")}"}}`;
+    expect(JSON.stringify(redactor().redactParsed(JSON.parse(text), text))).not.toContain(SECRET.slice(0, 12));
+  });
+});
