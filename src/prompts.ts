@@ -50,17 +50,44 @@ export function registerPrompts(server: McpServer): void {
     {
       title: "Backup audit",
       description: "Find guests without a recent backup and failed backup jobs.",
-      argsSchema: toStandardJsonSchema(v.object({ max_age_days: v.optional(v.pipe(v.string(), v.description("A backup older than this many days counts as missing (default 7)."))) })),
+      argsSchema: toStandardJsonSchema(
+        v.object({
+          max_age_days: v.optional(v.pipe(v.string(), v.description("A backup older than this many days counts as missing (default 7)."))),
+          storage: v.optional(v.pipe(v.string(), v.description("Only count backups on this storage (default: every backup storage)."))),
+        }),
+      ),
     },
-    ({ max_age_days }) =>
+    ({ max_age_days, storage }) =>
       text(
         [
           `Audit my backups. A guest whose newest backup is older than ${max_age_days || "7"} days, or has none, needs attention.`,
           "1. proxmox_list_vms and proxmox_list_containers (include_templates: false): every guest.",
-          "2. proxmox_list_backups with a high limit: the newest backup time per vmid.",
+          `2. proxmox_list_backups with a high limit${storage ? ` and storage ${JSON.stringify(storage)}` : ""}: the newest backup time per vmid.`,
           "3. proxmox_recent_tasks with type vzdump and errors_only: failed backup runs; read their log tails with proxmox_get_task_log.",
           "Report a table: vmid, name, node, newest backup (or none), age in days, status. Then list the failed runs with the reason.",
           "Offer proxmox_run_backup for each guest that needs one, but run nothing without my yes.",
+        ].join("\n"),
+      ),
+  );
+
+  server.registerPrompt(
+    "proxmox_snapshot_rollback",
+    {
+      title: "Roll a guest back to a snapshot",
+      description: "Check what a rollback loses, then roll back only with the person's yes.",
+      argsSchema: toStandardJsonSchema(
+        v.object({ vmid: v.pipe(v.string(), v.description("The guest's vmid.")), snapshot: v.pipe(v.string(), v.description("The snapshot to go back to.")) }),
+      ),
+    },
+    ({ vmid, snapshot }) =>
+      text(
+        [
+          `I want guest ${vmid} back at snapshot ${JSON.stringify(snapshot)}. Do it safely:`,
+          `1. proxmox_get_resource for vmid ${vmid}: which guest it is, its node and status; tell me.`,
+          `2. proxmox_list_snapshots for vmid ${vmid}: confirm the snapshot exists, when it was taken, whether RAM was saved, and which snapshots are newer (a rollback keeps them, but the guest's current state since the snapshot is lost).`,
+          "3. Show me what will be lost (run the rollback with dry_run: true for its plan) and wait for my explicit yes.",
+          "4. Only then proxmox_rollback_snapshot (confirm: true, destructive: true), and follow the task to its end.",
+          "5. Verify: proxmox_get_resource (running as expected?) and proxmox_recent_tasks for errors. Report what happened.",
         ].join("\n"),
       ),
   );

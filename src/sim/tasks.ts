@@ -46,6 +46,7 @@ export class TaskRunner {
   readonly tasks: SimTask[] = [];
   private scripts: TaskScript[] = [];
   private timers = new Set<ReturnType<typeof setTimeout>>();
+  private running = new Map<string, ReturnType<typeof setTimeout>>();
   private pid = 0x1000;
 
   constructor(private readonly durationMs: number) {}
@@ -75,6 +76,7 @@ export class TaskRunner {
     this.tasks.push(task);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      this.running.delete(task.upid);
       task.endtime = Math.floor(Date.now() / 1000);
       if (script?.outcome === "error") {
         const error = script.error ?? "command failed: exit code 1";
@@ -87,7 +89,25 @@ export class TaskRunner {
       }
     }, script?.durationMs ?? spec.durationMs ?? this.durationMs);
     this.timers.add(timer);
+    this.running.set(task.upid, timer);
     return task.upid;
+  }
+
+  /**
+   * DELETE /nodes/{node}/tasks/{upid}: PVE signals the worker, which ends at once with
+   * exitstatus "interrupted by signal" (samples/…-stopped-interrupted.json) and without
+   * its change. A task that already ended is left as it was.
+   */
+  kill(upid: string): void {
+    const timer = this.running.get(upid);
+    const task = this.byUpid(upid);
+    if (!timer || !task) return;
+    clearTimeout(timer);
+    this.timers.delete(timer);
+    this.running.delete(upid);
+    task.endtime = Math.floor(Date.now() / 1000);
+    task.exitstatus = "interrupted by signal";
+    task.log.push("received interrupt", "TASK ERROR: interrupted by signal");
   }
 
   /** A timer of the simulated cluster's own (an HA manager acting later), cleared by stop(). */

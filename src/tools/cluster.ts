@@ -33,12 +33,14 @@ const ClusterSummary = {
   cluster: v.pipe(v.nullable(v.object({ name: v.string(), quorate: v.boolean(), nodes: v.number() })), v.description("null: a standalone node, or (see unavailable) not readable with this token.")),
   version: v.object({ version: v.string(), release: v.string() }),
   nodes: v.array(NodeRow),
+  guests: v.pipe(v.object({ total: v.number(), by_state: v.record(v.string(), v.number()) }), v.description("VMs and containers (templates left out), counted by state: running, stopped, paused…")),
 };
 
 type Summary = {
   cluster: { name: string; quorate: boolean; nodes: number } | null;
   version: { version: string; release: string };
   nodes: v.InferOutput<typeof NodeRow>[];
+  guests: { total: number; by_state: Record<string, number> };
   /** What this token could not read (the rest is still reported). */
   unavailable: string[];
 };
@@ -46,7 +48,7 @@ type Summary = {
 async function summarise(pve: PveClient, signal: AbortSignal): Promise<Summary> {
   const opts = { signal };
   const unavailable: string[] = [];
-  const [statusEntries, nodeResources, version] = await Promise.all([
+  const [statusEntries, nodeResources, guestResources, version] = await Promise.all([
     // Needs Sys.Audit on /: a token scoped to a pool or some nodes gets a 403 here. Answer
     // with what it can see instead of failing the whole question.
     pve.get<ClusterStatusEntry[] | null>(["cluster", "status"], {}, opts).catch((error: unknown) => {
@@ -57,6 +59,7 @@ async function summarise(pve: PveClient, signal: AbortSignal): Promise<Summary> 
       throw error;
     }),
     listResources(pve, "node", signal),
+    listResources(pve, "vm", signal),
     pve.get<{ version?: string; release?: string } | null>(["version"], {}, opts),
   ]);
   const entries = statusEntries ?? [];
@@ -81,7 +84,15 @@ async function summarise(pve: PveClient, signal: AbortSignal): Promise<Summary> 
     })
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   const cluster = clusterEntry ? { name: clusterEntry.name, quorate: clusterEntry.quorate === 1, nodes: clusterEntry.nodes ?? nodes.length } : null;
-  return { cluster, version: { version: version?.version ?? "unknown", release: version?.release ?? "unknown" }, nodes, unavailable, ...(known ? {} : { clusterUnknown: true }) };
+  const by_state: Record<string, number> = {};
+  let total = 0;
+  for (const g of guestResources) {
+    if ((g.type !== "qemu" && g.type !== "lxc") || g.template === 1 || g.template === true) continue;
+    const state = pveText(g.status ?? "unknown", 20);
+    by_state[state] = (by_state[state] ?? 0) + 1;
+    total++;
+  }
+  return { cluster, version: { version: version?.version ?? "unknown", release: version?.release ?? "unknown" }, nodes, guests: { total, by_state }, unavailable, ...(known ? {} : { clusterUnknown: true }) };
 }
 
 function render(s: Summary, label = ""): string {
@@ -96,6 +107,7 @@ function render(s: Summary, label = ""): string {
   return [
     head,
     `Proxmox VE ${pveText(s.version.version, 40)}.`,
+    `Guests: ${s.guests.total ? Object.entries(s.guests.by_state).sort(([a], [b]) => a.localeCompare(b)).map(([state, n]) => `${n} ${state}`).join(", ") : "none"}.`,
     s.unavailable.length ? `Not readable with this token: ${s.unavailable.join("; ")}.` : "",
     table(
       ["node", "state", "cpu", "memory", "uptime"],
@@ -132,7 +144,7 @@ export const status = defineTool({
       if (others.length === 0) throw main.reason;
     }
     const label = (name: string) => (others.length ? `[${name}] ` : "");
-    const mainSummary: Summary = main?.status === "fulfilled" ? main.value : { cluster: null, version: { version: "unknown", release: "unknown" }, nodes: [], unavailable: [] };
+    const mainSummary: Summary = main?.status === "fulfilled" ? main.value : { cluster: null, version: { version: "unknown", release: "unknown" }, nodes: [], guests: { total: 0, by_state: {} }, unavailable: [] };
     const texts = [main?.status === "fulfilled" ? render(mainSummary, label(ctx.instance)) : `${label(ctx.instance)}UNREACHABLE: ${describe(main?.reason)}`];
     const otherRows = rest.map((result, i) => {
       const name = others[i]?.name ?? "?";
@@ -145,7 +157,7 @@ export const status = defineTool({
     });
     return {
       text: texts.join("\n\n"),
-      data: { instance: ctx.instance, cluster: mainSummary.cluster, version: mainSummary.version, nodes: mainSummary.nodes, unavailable: mainSummary.unavailable, ...(others.length ? { other_instances: otherRows } : {}) },
+      data: { instance: ctx.instance, cluster: mainSummary.cluster, version: mainSummary.version, nodes: mainSummary.nodes, guests: mainSummary.guests, unavailable: mainSummary.unavailable, ...(others.length ? { other_instances: otherRows } : {}) },
     };
   },
 });

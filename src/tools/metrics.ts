@@ -15,6 +15,9 @@ const RATES = new Set(["netin", "netout", "diskread", "diskwrite"]);
 // Capacities barely move; they frame the usage figures rather than being usage.
 const CAPACITY = new Set(["maxcpu", "maxmem", "maxdisk", "memtotal", "swaptotal", "roottotal"]);
 
+/** Points kept for charts; PVE's hour view has 70, longer views are thinned evenly. */
+const MAX_SERIES = 80;
+
 const Summary = v.object({ min: v.number(), avg: v.number(), max: v.number(), last: v.number() });
 
 export const resourceUsage = defineTool({
@@ -40,6 +43,10 @@ export const resourceUsage = defineTool({
     to: v.nullable(v.string()),
     metrics: v.record(v.string(), Summary),
     capacity: v.record(v.string(), v.number()),
+    series: v.pipe(
+      v.object({ time: v.array(v.string()), cpu: v.array(v.number()), mem: v.array(v.number()) }),
+      v.description(`For charts: cpu (fraction) and mem (bytes used) per point that has both, oldest first, at most ${MAX_SERIES} points (evenly thinned).`),
+    ),
   }),
   async handler(args, ctx) {
     let segments: (string | number)[];
@@ -66,6 +73,7 @@ export const resourceUsage = defineTool({
       to: isoTime(times[times.length - 1]),
       metrics,
       capacity,
+      series: chartSeries(rows),
     };
     const what = target.kind === "node" ? `Node ${target.node}` : `${target.kind === "qemu" ? "VM" : "Container"} ${target.vmid} on ${target.node}`;
     const lines = Object.entries(metrics).map(([name, s]) => `${name}\tmin ${render(name, s.min)}\tavg ${render(name, s.avg)}\tmax ${render(name, s.max)}\tlast ${render(name, s.last)}`);
@@ -80,6 +88,16 @@ export const resourceUsage = defineTool({
     return { text, data };
   },
 });
+
+/** Time, cpu and mem of the points that carry both, thinned to MAX_SERIES. */
+export function chartSeries(rows: readonly RrdRow[]): { time: string[]; cpu: number[]; mem: number[] } {
+  // Guests report mem, nodes memused.
+  const mem = (r: RrdRow) => r.mem ?? r.memused;
+  const usable = rows.filter((r) => typeof r.time === "number" && Number.isFinite(r.cpu) && Number.isFinite(mem(r)));
+  const step = Math.max(1, Math.ceil(usable.length / MAX_SERIES));
+  const kept = usable.filter((_, i) => i % step === 0);
+  return { time: kept.map((r) => isoTime(r.time) ?? ""), cpu: kept.map((r) => round(r.cpu as number, 4)), mem: kept.map((r) => Math.round(mem(r) as number)) };
+}
 
 function render(metric: string, value: number): string {
   if (FRACTION.has(metric)) return percent(value);

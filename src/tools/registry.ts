@@ -6,8 +6,12 @@ import { describeError, InputError, ProxmoxMcpError, RefusedError, WriteGateErro
 import type { Config } from "../config/env.ts";
 import { capAnswer } from "../format/text.ts";
 import type { Logger } from "../log.ts";
+import { appToolMeta } from "../mcp/apps.ts";
 import { inventoryWatch } from "../mcp/inventory.ts";
 import { logHub } from "../mcp/logging.ts";
+import type { Instances } from "../mcp/tasks.ts";
+import type { Method, PveClient } from "../pve/client.ts";
+import { UPID_RE } from "../pve/formats.ts";
 import { type Audit, auditArgs, SECRET_ARG } from "../security/audit.ts";
 import { type AnswerContext, confirmationCodec, confirmQuestion, declined, NeedsInput, readAnswer } from "../security/confirmation.ts";
 import { checkGates } from "../security/gates.ts";
@@ -40,6 +44,8 @@ export interface CallOptions {
    * NeedsInput to have the client ask and call again.
    */
   confirm?: (question: string) => Promise<void>;
+  /** Told the first UPID a write request answers with: the PVE task an MCP task follows (src/mcp/tasks.ts). */
+  onUpid?: (upid: string) => void;
   /** A decline the person already gave in this retried call, read before any look-up. */
   earlierDecline?: () => Promise<RefusedError | undefined>;
   /**
@@ -110,6 +116,30 @@ export class ToolRegistry {
     const why = this.withheld.get(name);
     if (why) return new InputError(`${name} is not offered by this server: ${why}.`, `Available tools: ${this.tools.map((t) => t.name).join(", ")}.`);
     return new InputError(`Unknown tool '${name}'.`, `Available tools: ${this.tools.map((t) => t.name).join(", ")}.`);
+  }
+
+  /** Would a call of this tool stop to ask the person (elicitation)? Such a call does not run as an MCP task. */
+  wouldAsk(tool: AnyTool): boolean {
+    return this.runtime.instances.some((i) => mustAskPerson(tool.tier, i.config.confirmWrites));
+  }
+
+  /** What MCP tasks need of the clusters: their clients, the write policy, the audit. */
+  taskInstances(): Instances {
+    const { instances, audit } = this.runtime;
+    return {
+      names: instances.map((i) => i.name),
+      pve: (name) => instances.find((i) => i.name === name)?.pve,
+      mayStop: (name, upid) => {
+        const instance = instances.find((i) => i.name === name);
+        if (!instance) return `cluster ${name} is not served here`;
+        if (instance.config.readOnly) return "this server is read-only (PROXMOX_READ_ONLY)";
+        // Security: a task of an earlier run is stopped only if this token started it.
+        const user = upid.split(":")[7];
+        if (user !== instance.config.tokenId) return `the task was started by ${user ?? "someone else"}, not by this server's token`;
+        return undefined;
+      },
+      audit: (record) => audit(record as never),
+    };
   }
 
   get log(): Logger {
@@ -256,6 +286,7 @@ export class ToolRegistry {
       },
     };
     if (isWrite) ctx.pve = plannedClient(instance.pve, () => approved, name);
+    if (options.onUpid) ctx.pve = upidWatchingClient(ctx.pve, options.onUpid);
     try {
       const result = await tool.handler(handlerArgs, ctx);
       if (isWrite) {
@@ -339,6 +370,7 @@ export class ToolRegistry {
           inputSchema: jsonSchemaOnly((part, target) => this.listedSchema(tool, part, target)),
           outputSchema: validatingSchema(outputSchema(tool), (part, target) => this.listedSchema(tool, part, target)),
           annotations: { ...tool.annotations },
+          ...(appToolMeta(tool) ? { _meta: appToolMeta(tool) } : {}),
         },
         async (args: unknown, sdkCtx: SdkToolContext) => {
           const progressToken = sdkCtx.mcpReq._meta?.progressToken;
@@ -394,6 +426,24 @@ function clientCanElicit(server: McpServer, ctx: SdkToolContext): "yes" | "no" |
   // send it a request if it had: whether it declared elicitation is unknown here.
   if (declared === undefined) return "unknown";
   return declared.elicitation !== undefined ? "yes" : "no";
+}
+
+/** Reports the first UPID a non-GET request answers with; every request passes through unchanged. */
+function upidWatchingClient(pve: PveClient, onUpid: (upid: string) => void): PveClient {
+  const request: PveClient["request"] = async <T>(method: Method, segments: Parameters<PveClient["request"]>[1], params?: Parameters<PveClient["request"]>[2], opts?: Parameters<PveClient["request"]>[3]) => {
+    const answer = await pve.request<T>(method, segments, params, opts);
+    const data = (answer as { data?: unknown } | undefined)?.data;
+    if (method !== "GET" && typeof data === "string" && UPID_RE.test(data)) onUpid(data);
+    return answer;
+  };
+  const proxy: PveClient = new Proxy(pve, {
+    get(target, prop) {
+      if (prop === "request") return request;
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(proxy) : value;
+    },
+  });
+  return proxy;
 }
 
 /** Tier 3 asks unless the admin said never; with PROXMOX_CONFIRM_WRITES=elicit every write does. */

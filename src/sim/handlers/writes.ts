@@ -340,5 +340,15 @@ for (const type of ["qemu", "lxc"] as const) {
   });
 }
 WRITE_HANDLERS["POST /nodes/{node}/vzdump"] = vzdump;
+// pve-manager PVE/API2/Tasks.pm stop_task: an unknown UPID is a parameter error; otherwise
+// the worker is signalled (if still running) and the answer is null.
+WRITE_HANDLERS["DELETE /nodes/{node}/tasks/{upid}"] = (ctx) => {
+  const node = onlineNode(ctx);
+  const upid = str(ctx, "upid") as string;
+  const task = ctx.tasks.byUpid(upid);
+  if (!task || task.node !== node.name) throw new SimError(400, "Parameter verification failed. upid: no such task");
+  ctx.tasks.kill(upid);
+  return null;
+};
 WRITE_HANDLERS["POST /nodes/{node}/lxc"] = createLxc;
 WRITE_HANDLERS["POST /nodes/{node}/qemu"] = createQemu;
