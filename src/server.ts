@@ -56,7 +56,7 @@ export function createMcpServer(registry: ToolRegistry, principal: Principal = {
   inventoryWatch(registry).attach(server);
   registerCompletions(server, completerFor(registry));
   registry.registerAll(server, principal);
-  registerTasks(server, registry);
+  registerTasks(server, registry, principal);
   registerApps(server);
   registerResources(server, registry, principal);
   registerPrompts(server);

@@ -13,8 +13,12 @@ import { randomUUID } from "node:crypto";
 import { type McpServer, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { UPID_RE } from "../pve/formats.ts";
 import type { PveClient } from "../pve/client.ts";
-import type { CallOutcome, ToolRegistry } from "../tools/registry.ts";
+import type { CallOptions, CallOutcome, ToolRegistry } from "../tools/registry.ts";
 import type { AnyTool } from "../tools/types.ts";
+import { inventoryWatch } from "./inventory.ts";
+
+/** The caller's limits (HTTP: the token's tier ceiling per cluster, and who it is). */
+export type Access = Pick<CallOptions, "maxTier" | "actor">;
 
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 /** The long jobs: they follow a PVE task for minutes. */
@@ -94,7 +98,7 @@ export class TaskManager {
    * Starts the call detached from the request and answers once its PVE task exists (the
    * UPID is the handle) or the call ended without one (a refusal: a finished task).
    */
-  async start(tool: AnyTool, args: Record<string, unknown>): Promise<TaskView> {
+  async start(tool: AnyTool, args: Record<string, unknown>, access: Access = {}): Promise<TaskView> {
     const abort = new AbortController();
     let seen: (upid: string) => void = () => {};
     const upidSeen = new Promise<string>((resolve) => {
@@ -103,7 +107,9 @@ export class TaskManager {
     const instance = typeof args.instance === "string" ? args.instance : (this.instances.names[0] as string);
     const created = now();
     const record: TaskRecord = { taskId: "", tool: tool.name, instance, status: "working", createdAt: created, lastUpdatedAt: created, done: Promise.resolve(), abort };
+    // The same call as without a task, with the caller's own limits: only the wait differs.
     const call = this.registry.call(tool.name, { ...args, wait: true, wait_timeout_s: 600 }, {
+      ...access,
       signal: abort.signal,
       onUpid: (upid) => {
         if (!record.upid) {
@@ -134,6 +140,7 @@ export class TaskManager {
     record.result = { content: [{ type: "text", text: outcome.text }], ...(outcome.isError ? { isError: true } : { structuredContent: outcome.structured }) };
     const state = outcome.structured?.state;
     record.status = "completed";
+    inventoryWatch(this.registry).afterCall(record.tool, { isError: outcome.isError, structured: outcome.structured });
     record.statusMessage = outcome.isError ? `Refused or failed: ${outcome.text.split("\n", 1)[0]}` : state === "failed" ? "The Proxmox task failed; the result says why." : "Done.";
   }
 
@@ -177,9 +184,14 @@ export class TaskManager {
   }
 
   /** tasks/cancel: stops the wait and the PVE task itself, and says so. */
-  async cancel(taskId: string): Promise<TaskView> {
+  async cancel(taskId: string, access: Access = {}): Promise<TaskView> {
     const record = this.tasks.get(taskId);
     const parsed = parseTaskId(taskId);
+    // Stopping a PVE task is a write: a caller whose ceiling is reads may not.
+    const instanceOf = record?.instance ?? parsed?.instance;
+    if (access.maxTier && instanceOf !== undefined && access.maxTier(instanceOf) < 2) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Not cancelled: stopping a Proxmox task is a write, and this caller may only read on ${instanceOf}.`);
+    }
     if (record && record.status !== "working") throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${taskId} already ended (${record.status}); there is nothing to cancel.`);
     if (!record) {
       const task = await this.fromPve(taskId);
@@ -272,7 +284,7 @@ type Handler = (request: { params?: Record<string, unknown> }, ctx: { mcpReq: { 
  * Installs tasks on one SDK server, after its tools are registered: the capability (both
  * eras), task-augmented tools/call in front of the SDK's own handler, and the task methods.
  */
-export function registerTasks(server: McpServer, registry: ToolRegistry): void {
+export function registerTasks(server: McpServer, registry: ToolRegistry, access: Access = {}): void {
   const manager = taskManager(registry);
   server.server.registerCapabilities({ tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, extensions: { [TASKS_EXTENSION]: {} } } as never);
   // SDK 2.4.0 has Tool.execution on the wire but registerTool drops it: set it on the registered tool.
@@ -286,10 +298,11 @@ export function registerTasks(server: McpServer, registry: ToolRegistry): void {
   if (!sdkCall) throw new Error("registerTasks runs after the tools are registered");
   handlers.set("tools/call", async (request, ctx) => {
     const params = request.params ?? {};
-    const tool = registry.tools.find((t) => t.name === params.name);
+    // Only a tool this server instance lists (the caller's ceiling already filtered them).
+    const tool = registered[String(params.name)] ? registry.tools.find((t) => t.name === params.name) : undefined;
     const era = wantsTask(params, ctx.mcpReq.envelope);
     if (!era || !manager.supports(tool)) return sdkCall(request, ctx);
-    const task = await manager.start(tool as AnyTool, (params.arguments as Record<string, unknown> | undefined) ?? {});
+    const task = await manager.start(tool as AnyTool, (params.arguments as Record<string, unknown> | undefined) ?? {}, access);
     if (era === "modern") return { resultType: "task", ...task, ttlMs: TTL_MS, pollIntervalMs: POLL_INTERVAL_MS };
     return { task: { ...task, ttl: TTL_MS, pollInterval: POLL_INTERVAL_MS } };
   });
@@ -307,7 +320,7 @@ export function registerTasks(server: McpServer, registry: ToolRegistry): void {
     return { resultType: "complete", ...task, ttlMs: TTL_MS, pollIntervalMs: POLL_INTERVAL_MS, ...(task.status === "completed" && result ? { result } : {}) };
   });
   server.server.setRequestHandler("tasks/cancel", { params: anyParams }, async (params, ctx) => {
-    const task = await manager.cancel(taskId({ params: params as Record<string, unknown> }));
+    const task = await manager.cancel(taskId({ params: params as Record<string, unknown> }), access);
     return ctx.mcpReq.envelope ? { resultType: "complete" } : { ...task, ttl: TTL_MS, pollInterval: POLL_INTERVAL_MS };
   });
   handlers.set("tasks/result", async (request, ctx) => {

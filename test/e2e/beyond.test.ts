@@ -47,10 +47,10 @@ describe("resources", () => {
 });
 
 describe("prompts", () => {
-  test("the health check, safe maintenance and backup audit prompts are offered", async () => {
+  test("the health check, safe maintenance, backup audit and snapshot rollback prompts are offered", async () => {
     await withSession(envFor(sim()), async (s) => {
       const { prompts } = await s.client.listPrompts();
-      expect(prompts.map((p) => p.name).sort()).toEqual(["proxmox_backup_audit", "proxmox_health_check", "proxmox_safe_maintenance"]);
+      expect(prompts.map((p) => p.name).sort()).toEqual(["proxmox_backup_audit", "proxmox_health_check", "proxmox_safe_maintenance", "proxmox_snapshot_rollback"]);
       const prompt = await s.client.getPrompt({ name: "proxmox_safe_maintenance", arguments: { vmid: "101", change: "kernel upgrade" } });
       const text = (prompt.messages[0]?.content as { text: string }).text;
       expect(text).toContain("proxmox_snapshot_resource");

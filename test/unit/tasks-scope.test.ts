@@ -1,0 +1,46 @@
+// MCP tasks keep the caller's limits: a task runs the call with the request's principal
+// (an OAuth scope's tier ceiling), so a read scope cannot start or cancel a write by asking
+// for it as a task.
+import { describe, expect, test } from "bun:test";
+import { loadConfig } from "../../src/config/env.ts";
+import { createLogger } from "../../src/log.ts";
+import { taskManager } from "../../src/mcp/tasks.ts";
+import { Redactor } from "../../src/security/redactor.ts";
+import { createRegistry, createRuntime } from "../../src/server.ts";
+import type { AnyTool } from "../../src/tools/types.ts";
+import { useSimulator } from "../helpers/sim.ts";
+
+const sim = useSimulator({ taskDurationMs: 1500 });
+
+function registry() {
+  const s = sim();
+  const loaded = loadConfig({ PROXMOX_URL: s.url, PROXMOX_TOKEN_ID: s.tokenId, PROXMOX_TOKEN_SECRET: s.tokenSecret, PROXMOX_TOOLSETS: "all" });
+  if (!loaded.ok) throw new Error(loaded.problems.join("; "));
+  const redactor = new Redactor();
+  return createRegistry(createRuntime([loaded.config], redactor, createLogger(redactor, "error", () => {})));
+}
+
+describe("MCP tasks and the caller's tier ceiling", () => {
+  test("a read-only principal asking for a backup as a task gets the refusal and Proxmox gets no write", async () => {
+    const reg = registry();
+    const backup = reg.tools.find((t) => t.name === "proxmox_run_backup") as AnyTool;
+    sim().resetLog();
+    const task = await taskManager(reg).start(backup, { vmid: 100, confirm: true }, { maxTier: () => 1 });
+    expect(task.status).toBe("completed");
+    const got = await taskManager(reg).get(task.taskId);
+    expect(got.result?.isError).toBe(true);
+    expect(sim().requests.filter((r) => r.method !== "GET")).toEqual([]);
+  });
+
+  test("a read-only principal cannot cancel a running task", async () => {
+    const reg = registry();
+    const backup = reg.tools.find((t) => t.name === "proxmox_run_backup") as AnyTool;
+    const task = await taskManager(reg).start(backup, { vmid: 100, confirm: true });
+    expect(task.taskId).toMatch(/^pve:default:UPID:/);
+    sim().resetLog();
+    const refused = await taskManager(reg).cancel(task.taskId, { maxTier: () => 1 }).catch((e: Error) => e);
+    expect(String((refused as Error).message)).toContain("Not cancelled");
+    expect(sim().requests.filter((r) => r.method === "DELETE")).toEqual([]);
+    await taskManager(reg).cancel(task.taskId);
+  });
+});
