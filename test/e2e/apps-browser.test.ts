@@ -112,6 +112,21 @@ describe("MCP Apps views in chromium", () => {
     }
   });
 
+  test("a node name holding markup is shown as text, never run or parsed as HTML", async () => {
+    const session = await connectMcp(envFor(sim()));
+    try {
+      const html = await viewOf(session, "proxmox_status");
+      const hostile = '<img src=x onerror="document.body.dataset.pwned=1">';
+      const node = { name: hostile, online: true, ip: null, cpu: 0.5, cpus: 4, mem_bytes: 1, maxmem_bytes: 2, uptime_s: 1 };
+      const frame = await show(html, { content: [{ type: "text", text: "x" }], structuredContent: { instance: "default", cluster: { name: hostile, quorate: true, nodes: 1 }, version: { version: "9", release: "9" }, nodes: [node], guests: { total: 0, by_state: {} }, unavailable: [] } });
+      expect(await frame.textContent("[data-node] .node-name")).toBe(hostile);
+      expect(await frame.$$("img")).toHaveLength(0);
+      expect(await frame.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
+    } finally {
+      await session.close();
+    }
+  });
+
   test("the view runs under a policy that allows no network and no other script", async () => {
     const session = await connectMcp(envFor(sim()));
     try {
