@@ -2,6 +2,7 @@
 // (task-augmented tools/call, tasks/get, tasks/result, tasks/list, tasks/cancel) and the
 // 2026-07-28 Tasks extension (io.modelcontextprotocol/tasks).
 import { describe, expect, test } from "bun:test";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { BINARY, callTool, connectMcp, envFor, type McpSession, pveGet } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
 
@@ -246,6 +247,45 @@ describe("MCP tasks, 2026-07-28 (Tasks extension)", () => {
     } finally {
       raw.close();
       await session.close();
+    }
+  });
+});
+
+describe("MCP tasks over Streamable HTTP", () => {
+  test("a task started by one client is followed, and its result read, by a client that connects later to the same server", async () => {
+    const s = sim();
+    const proc = Bun.spawn([BINARY, "serve", "--http", "127.0.0.1:0"], { env: envFor(s), stdout: "ignore", stderr: "pipe", stdin: "ignore" });
+    try {
+      const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
+      let seen = "";
+      while (!/at (http:\/\/\S+\/mcp)/.test(seen)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`server exited: ${seen}`);
+        seen += new TextDecoder().decode(value);
+      }
+      reader.releaseLock();
+      const url = new URL(/at (http:\/\/\S+\/mcp)/.exec(seen)?.[1] as string);
+      const connect = async () => {
+        const c = new Client({ name: "tasks-over-http", version: "1" });
+        await c.connect(new StreamableHTTPClientTransport(url));
+        return c;
+      };
+      const first = await connect();
+      const vms = (await first.callTool({ name: "proxmox_list_vms", arguments: { status: "running" } })) as { structuredContent?: { items: { vmid: number }[] } };
+      const vmid = vms.structuredContent?.items[0]?.vmid;
+      const created = (await first.request({ method: "tools/call", params: { name: "proxmox_run_backup", arguments: { vmid, confirm: true }, task: {} } } as never, anything as never)) as { task: Task };
+      await first.close();
+      const second = await connect();
+      try {
+        const done = await until(async () => (await second.request({ method: "tasks/get", params: { taskId: created.task.taskId } } as never, anything as never)) as Task, (t) => t.status !== "working");
+        expect(done.status).toBe("completed");
+        const result = (await second.request({ method: "tasks/result", params: { taskId: created.task.taskId } } as never, anything as never)) as { structuredContent?: { state?: string } };
+        expect(result.structuredContent?.state).toBe("ok");
+      } finally {
+        await second.close();
+      }
+    } finally {
+      proc.kill();
     }
   });
 });
