@@ -57,6 +57,9 @@ Environment:
   PROXMOX_PROTECTED_TAGS      guests with any of these tags refuse every write, e.g. prod;critical
   PROXMOX_AUDIT_LOG           append write audit records (JSON lines) to this file instead of stderr
   PROXMOX_AUDIT_KEY           32+ characters: seal audit lines into a keyed hash chain (or PROXMOX_AUDIT_KEY_FILE)
+  PROXMOX_EXEC_ALLOW          proxmox_guest_exec runs only these programs, e.g. hostname,df,systemctl
+  PROXMOX_SSH_USER, PROXMOX_SSH_KEY_FILE, PROXMOX_SSH_KNOWN_HOSTS
+                              SSH to the nodes for commands in containers (pct exec); see README
   PROXMOX_CONFIG              JSON file naming several clusters (instances); see README. The
                               environment's read-only, allowed vmids/nodes and protected tags still
                               limit every instance

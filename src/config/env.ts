@@ -3,6 +3,7 @@
 // variable and what a valid value looks like, never echoing a secret's value.
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
 import { parseToolsets } from "../tools/toolsets.ts";
+import { type ExecConfig, loadExecConfig } from "./exec.ts";
 import { parseVmidRanges, type VmidRanges } from "./ranges.ts";
 import { CA_FILE_MAX_BYTES, readBoundedFile, SECRET_FILE_MAX_BYTES } from "./read-file.ts";
 import { checkSecret, tokenIdMistake } from "./secret.ts";
@@ -39,6 +40,8 @@ export interface Config {
   confirmWrites: "elicit" | "off" | "never";
   /** PROXMOX_TOOLSETS: the sets whose tools are listed (`default`, `all`, names); unset = default. */
   toolsets?: readonly string[];
+  /** PROXMOX_EXEC_ALLOW and PROXMOX_SSH_* for proxmox_guest_exec (config/exec.ts). */
+  exec?: ExecConfig;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -205,6 +208,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
   const protectedTags = take(parseTagList(name("PROXMOX_PROTECTED_TAGS"), env.PROXMOX_PROTECTED_TAGS), []);
   const toolsets = parseToolsets(env.PROXMOX_TOOLSETS);
   if ("problem" in toolsets) problems.push(toolsets.problem);
+  const exec = loadExecConfig(env);
+  problems.push(...exec.problems);
 
   if (problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
   return {
@@ -225,6 +230,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
       auditLog: env.PROXMOX_AUDIT_LOG?.trim() || undefined,
       confirmWrites,
       toolsets: "toolsets" in toolsets ? toolsets.toolsets : undefined,
+      exec: exec.exec,
     },
   };
 }

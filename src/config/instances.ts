@@ -106,7 +106,7 @@ export function loadInstances(env: Record<string, string | undefined>): Instance
   if ("problems" in ceilings) return { ok: false, problems: [...problems, ...ceilings.problems] };
 
   // Settings that stay server-wide: a person's switches, not a cluster's.
-  const shared = { PROXMOX_CONFIRM_WRITES: env.PROXMOX_CONFIRM_WRITES, PROXMOX_LOG_LEVEL: env.PROXMOX_LOG_LEVEL, PROXMOX_ENABLE_DESTRUCTIVE: env.PROXMOX_ENABLE_DESTRUCTIVE, PROXMOX_AUDIT_LOG: env.PROXMOX_AUDIT_LOG, PROXMOX_READ_ONLY: env.PROXMOX_READ_ONLY, PROXMOX_TOOLSETS: env.PROXMOX_TOOLSETS };
+  const shared = { PROXMOX_CONFIRM_WRITES: env.PROXMOX_CONFIRM_WRITES, PROXMOX_LOG_LEVEL: env.PROXMOX_LOG_LEVEL, PROXMOX_ENABLE_DESTRUCTIVE: env.PROXMOX_ENABLE_DESTRUCTIVE, PROXMOX_AUDIT_LOG: env.PROXMOX_AUDIT_LOG, PROXMOX_READ_ONLY: env.PROXMOX_READ_ONLY, PROXMOX_TOOLSETS: env.PROXMOX_TOOLSETS, PROXMOX_EXEC_ALLOW: env.PROXMOX_EXEC_ALLOW, PROXMOX_SSH_USER: env.PROXMOX_SSH_USER, PROXMOX_SSH_KEY_FILE: env.PROXMOX_SSH_KEY_FILE, PROXMOX_SSH_KNOWN_HOSTS: env.PROXMOX_SSH_KNOWN_HOSTS, PROXMOX_SSH_PORT: env.PROXMOX_SSH_PORT, PROXMOX_SSH_HOSTS: env.PROXMOX_SSH_HOSTS };
   if (env.PROXMOX_URL?.trim()) {
     const single = loadConfig(env);
     if (single.ok) instances.push(single.config);

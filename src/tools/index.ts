@@ -8,6 +8,7 @@ import { haStatus, whoami } from "./access.ts";
 import { apiTool } from "./api.ts";
 import { findGuestTool } from "./find.ts";
 import { guestInfo } from "./guest-agent.ts";
+import { guestExec } from "./guest-exec.ts";
 import { migrateResource } from "./migrate.ts";
 import { nodeStatus } from "./nodes.ts";
 import { listStorage } from "./storage.ts";
@@ -51,6 +52,7 @@ export const WRITE_TOOLS: readonly AnyTool[] = [
   deleteSnapshot,
   forceStopResource,
   rollbackSnapshot,
+  guestExec,
   apiTool,
 ];
 

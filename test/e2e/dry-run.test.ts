@@ -23,6 +23,7 @@ const PLANNABLE: Record<string, Record<string, unknown>> = {
   proxmox_clone_resource: { vmid: 9000, name: "plan-clone" },
   proxmox_migrate_resource: { vmid: 103, target: "pve1" },
   proxmox_destroy_resource: { vmid: 105, destructive: true },
+  proxmox_guest_exec: { vmid: 100, command: ["hostname"], destructive: true },
   proxmox_api: { method: "POST", path: "/nodes/pve1/qemu/100/firewall/rules", params: { type: "in", action: "DROP", dport: "23", proto: "tcp" } },
 };
 
