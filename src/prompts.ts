@@ -17,7 +17,7 @@ export function registerPrompts(server: McpServer): void {
           "2. proxmox_node_status for each online node: load vs. CPUs, memory, root disk, services not active, SMART problems, pending updates.",
           "3. proxmox_list_storage: storage at 85% or fuller, and storage not available.",
           "4. proxmox_recent_tasks with errors_only: failed backups and other failed tasks; read the log tail of any failure with proxmox_get_task_log.",
-          "5. proxmox_ha_status: HA resources not started, replication jobs.",
+          "5. proxmox_ha_status (toolset inventory): HA resources not started, replication jobs.",
           "6. proxmox_list_vms and proxmox_list_containers sorted by mem: the biggest consumers.",
           "Finish with a short report: problems first (most urgent on top, each with the evidence), then what looks fine.",
         ].join("\n"),
@@ -40,7 +40,7 @@ export function registerPrompts(server: McpServer): void {
           `3. Ask me, then proxmox_snapshot_resource with a name like pre-${new Date().toISOString().slice(0, 10)} (confirm: true). Do not continue unless the task finished OK.`,
           "4. Make the change (or tell me exactly what to run if it happens inside the guest).",
           "5. Verify: proxmox_get_resource (running?), proxmox_guest_info (addresses back?), proxmox_recent_tasks for errors.",
-          "6. If verification fails, propose proxmox_rollback_snapshot and wait for my explicit yes. If it passes, ask whether to delete the snapshot with proxmox_delete_snapshot.",
+          "6. If verification fails, propose proxmox_rollback_snapshot (toolset snapshots) and wait for my explicit yes. If it passes, ask whether to delete the snapshot with proxmox_delete_snapshot.",
         ].join("\n"),
       ),
   );

@@ -20,7 +20,7 @@ export const vmid = v.pipe(
   v.integer("vmid must be a whole number from 100 to 999999999"),
   v.minValue(100, "vmid must be at least 100 (PVE reserves lower ids)"),
   v.maxValue(999999999, "vmid must be at most 999999999"),
-  v.description("Guest id (100–999999999)."),
+  v.description("Guest id."),
 );
 
 export const node = v.pipe(

@@ -6,9 +6,10 @@ import { consentValueProblem } from "../tools/messages.ts";
 import { TIER_NAMES, type Tier } from "../tools/types.ts";
 
 export const GATE_DESCRIPTIONS = {
-  confirm: "Must be true, and only when the user asked for this action; otherwise the call is refused before any request.",
-  destructive: "Must be true, only when the user explicitly asked for this destructive action; also needs confirm and a server started with PROXMOX_ENABLE_DESTRUCTIVE=1.",
-  dry_run: "true: send no write, answer with the plan (target, checks, exact requests). Needs no confirm; the tier's other gates still apply.",
+  // Short on purpose: every write tool lists them on every request (the server's instructions explain the tiers).
+  confirm: "true, only when the user asked for this action.",
+  destructive: "true, only when the user explicitly asked for this destructive action.",
+  dry_run: "true: only answer the plan; needs no confirm.",
 } as const;
 
 /** Returns the refusal for a call missing any of its tier's gates, or undefined when all are met. */

@@ -31,7 +31,6 @@ export const haStatus = defineTool({
   description: "Cluster-wide high availability (HA manager quorum and master, each HA resource's state and node) and storage replication jobs (guest, source, target, schedule).",
   tier: 1,
   toolset: "inventory",
-  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({}),
   output: v.object({
@@ -71,7 +70,6 @@ export const whoami = defineTool({
   description: "Which API token this server uses and its effective privileges, summarised as which tool tiers (read, write, destructive) will work and which privileges are missing.",
   tier: 1,
   toolset: "inventory",
-  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({}),
   output: v.object({

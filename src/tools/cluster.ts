@@ -121,7 +121,7 @@ function render(s: Summary, label = ""): string {
 export const status = defineTool({
   name: "proxmox_status",
   title: "Cluster status",
-  description: "Cluster health at a glance: cluster name, quorum, PVE version, and every node with online state, CPU, memory and uptime. Start here. With several clusters configured and no instance given, it summarises all of them.",
+  description: "Cluster health: name, quorum, PVE version, and every node's state, CPU, memory, uptime. Start here. With several clusters and no instance, it summarises all.",
   tier: 1,
   toolset: "inventory",
   inDefault: true,

@@ -147,7 +147,7 @@ export const findGuestTool = defineTool({
   name: "proxmox_find",
   title: "Find a guest",
   description:
-    "Find guests across every configured cluster by name (substring), tag, vmid, IP or MAC in one call; each hit names its cluster, node and status. IP search asks running guests (QEMU agent or container interfaces); MAC search reads guest configs; guests that could not be asked are listed.",
+    "Find guests in every configured cluster by name part, tag, vmid, IP or MAC; each hit names its cluster, node and status. IP and MAC searches ask each guest (agent, interfaces, config) and list those that could not be asked.",
   tier: 1,
   toolset: "inventory",
   inDefault: true,

@@ -36,7 +36,7 @@ const Iface = v.object({ name: v.string(), mac: v.nullable(v.string()), ipv4: v.
 export const guestInfo = defineTool({
   name: "proxmox_guest_info",
   title: "Guest OS and IPs",
-  description: "A guest's operating system and network interfaces with IP addresses. VMs need the QEMU guest agent installed and running; the answer says so when it is not. Loopback interfaces are left out.",
+  description: "A guest's OS and network interfaces with IP addresses (VMs need the QEMU guest agent; the answer says when it does not answer).",
   tier: 1,
   toolset: "guest",
   inDefault: true,

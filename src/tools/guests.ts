@@ -37,7 +37,7 @@ const listInput = v.strictObject({
   node: v.optional(f.node),
   status: v.optional(v.pipe(v.picklist(STATES, `status must be one of ${STATES.join(", ")}`), v.description("running, stopped, paused, io-error (a VM halted on a disk error), suspended, … or unknown (node offline)."))),
   name: f.nameFilter,
-  tag: v.optional(f.tag),
+  tag: v.optional(v.pipe(f.tag, v.description("Only guests with this tag."))),
   include_templates: v.optional(v.pipe(v.boolean("include_templates must be true or false"), v.description("Also list templates (default false).")), false),
   sort: v.optional(v.pipe(v.picklist(SORT_KEYS, `sort must be one of ${SORT_KEYS.join(", ")}`), v.description("vmid/name ascending; cpu/mem/uptime highest first.")), "vmid"),
   limit: f.limit(50, 500),
@@ -75,7 +75,7 @@ function listTool(type: "qemu" | "lxc") {
   return defineTool({
     name: type === "qemu" ? "proxmox_list_vms" : "proxmox_list_containers",
     title: type === "qemu" ? "List virtual machines" : "List LXC containers",
-    description: `List ${type === "qemu" ? "QEMU VMs" : "LXC containers"} on all nodes (one cluster-wide query) with status, CPU, memory, disk, uptime and tags. Filter by node, status, name or tag; sort by mem or cpu to find what uses the most.`,
+    description: `List ${type === "qemu" ? "QEMU VMs" : "LXC containers"} on all nodes (one query): status, CPU, memory, disk, uptime, tags. Filter by node, status, name or tag; sort by mem or cpu for the biggest.`,
     tier: 1,
     toolset: "inventory",
     inDefault: true,
@@ -135,12 +135,12 @@ const CONFIG_VALUE_MAX = 300;
 export const getResource = defineTool({
   name: "proxmox_get_resource",
   title: "Get one guest",
-  description: "One VM or container by vmid: its configuration and current status (CPU, memory, disk, network, uptime, HA, lock). The node and type are found from the vmid when not given.",
+  description: "One VM or container by vmid: configuration and current status (CPU, memory, disk, network, uptime, HA, lock); node and type are found from the vmid.",
   tier: 1,
   toolset: "inventory",
   inDefault: true,
   annotations: READ_HINTS,
-  input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node), type: v.optional(f.guestType) }),
+  input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node), type: v.optional(v.pipe(f.guestType, v.description("qemu or lxc (found if omitted)."))) }),
   output: v.object({
     vmid: v.number(),
     type: v.string(),
@@ -252,7 +252,7 @@ function flattenConfig(config: Record<string, unknown>): Record<string, string |
 export const listTemplates = defineTool({
   name: "proxmox_list_templates",
   title: "List templates",
-  description: "Templates to create guests from: LXC templates (vztmpl volumes, for proxmox_create_container's ostemplate) on storages that hold them, and VM templates (template: 1, for proxmox_clone_resource).",
+  description: "Templates to create guests from: LXC templates (vztmpl, the ostemplate of proxmox_create_container) and VM templates (to clone with proxmox_clone_resource).",
   tier: 1,
   toolset: "inventory",
   inDefault: true,

@@ -44,7 +44,30 @@ export function convert(schema: v.GenericSchema, target: string, typeMode: "inpu
   // Checks JSON Schema cannot express (v.check) are still enforced by the registry.
   const json = toJsonSchema(schema, { target: target as JsonTarget, typeMode, errorMode: "ignore" }) as JsonSchema;
   delete json.$schema;
-  return json;
+  return typeMode === "input" ? (lean(json) as JsonSchema) : json;
+}
+
+/**
+ * An input schema as a model reads it, on every request: without what the description
+ * already says or the server checks with a clearer message. Regex patterns and string
+ * lengths go (the registry enforces each one and names the accepted form on a mismatch);
+ * a `default` goes when the description states it, and so do `additionalProperties: false`
+ * and an empty `required` (an unknown parameter is refused, naming the valid ones).
+ * Property names are data, never dropped.
+ */
+function lean(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(lean);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === "pattern" && typeof value === "string") || ((key === "maxLength" || key === "minLength") && typeof value === "number")) continue;
+    out[key] = key === "properties" && value && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([name, prop]) => [name, lean(prop)])) : lean(value);
+  }
+  if ("default" in out && typeof out.description === "string" && /\(default\b/.test(out.description)) delete out.default;
+  // The registry refuses an unknown parameter, naming the valid ones; an empty list says nothing.
+  if (out.additionalProperties === false && out.type === "object") delete out.additionalProperties;
+  if (Array.isArray(out.required) && out.required.length === 0) delete out.required;
+  return out;
 }
 
 /** What a tool answers: a write tool answers its own result, or its plan in a dry run. */

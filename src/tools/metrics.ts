@@ -23,7 +23,7 @@ const Summary = v.object({ min: v.number(), avg: v.number(), max: v.number(), la
 export const resourceUsage = defineTool({
   name: "proxmox_resource_usage",
   title: "Resource usage history",
-  description: "CPU, memory, disk, network and I/O history of a node or a guest over an hour/day/week/month/year, summarised per metric as min/avg/max/last (cpu as a fraction, memory in bytes, net/disk I/O in bytes/s). Give vmid for a guest, or node alone for the node.",
+  description: "History of a node or guest over an hour…year, per metric as min/avg/max/last: cpu (fraction), memory (bytes), net/disk I/O (bytes/s). vmid for a guest, node alone for the node.",
   tier: 1,
   toolset: "inventory",
   inDefault: true,
@@ -31,7 +31,7 @@ export const resourceUsage = defineTool({
   input: v.strictObject({
     vmid: v.optional(f.vmid),
     node: v.optional(f.node),
-    timeframe: v.optional(v.picklist(["hour", "day", "week", "month", "year"], "timeframe must be hour, day, week, month or year"), "hour"),
+    timeframe: v.optional(v.pipe(v.picklist(["hour", "day", "week", "month", "year"], "timeframe must be hour, day, week, month or year"), v.description("Period to summarise (default hour).")), "hour"),
     cf: v.optional(v.pipe(v.picklist(["AVERAGE", "MAX"], "cf must be AVERAGE or MAX"), v.description("Consolidation of each point: AVERAGE (default) or MAX (peaks).")), "AVERAGE"),
   }),
   output: v.object({

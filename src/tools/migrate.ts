@@ -14,7 +14,6 @@ export const migrateResource = defineTool({
   description: "Move a VM or container to another node. A running VM migrates online (no downtime); a running container is stopped, moved and started again (restart mode). Follows the task with progress.",
   tier: 2,
   toolset: "provision",
-  inDefault: true,
   annotations: WRITE_HINTS,
   input: v.strictObject({
     ...guestTarget,

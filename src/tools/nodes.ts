@@ -36,7 +36,7 @@ const ROOT_FULL = 0.9;
 export const nodeStatus = defineTool({
   name: "proxmox_node_status",
   title: "Node details",
-  description: "One node in detail: CPU and load, memory, swap, root disk, uptime, kernel and PVE version, physical disks with SMART health, key PVE services, subscription status and the number of pending package updates.",
+  description: "One node in detail: CPU, load, memory, swap, root disk, uptime, kernel and PVE version, disks with SMART health, key services, subscription, pending updates.",
   tier: 1,
   toolset: "inventory",
   inDefault: true,

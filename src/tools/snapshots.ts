@@ -54,7 +54,7 @@ export const snapshotResource = defineTool({
   input: v.strictObject({
     ...guestTarget,
     name: v.pipe(f.snapshotName, v.description("Snapshot name: starts with a letter; letters, digits, '-', '_'; 2–40 characters, e.g. before-upgrade.")),
-    description: v.optional(v.pipe(v.string("description must be a string"), v.maxLength(1024, "description is at most 1024 characters"))),
+    description: v.optional(v.pipe(v.string("description must be a string"), v.maxLength(1024, "description is at most 1024 characters"), v.description("A note kept with the snapshot."))),
     vmstate: v.optional(v.pipe(v.boolean("vmstate must be true or false"), v.description("VMs only: include RAM state."))),
     ...waitFields(true),
   }),
@@ -132,7 +132,6 @@ export const rollbackSnapshot = defineTool({
   description: "Return a VM or container to a snapshot. Everything changed since that snapshot (disk and, for a running guest, memory) is lost for good. start: true starts it afterwards.",
   tier: 3,
   toolset: "snapshots",
-  inDefault: true,
   annotations: { ...WRITE_HINTS, destructiveHint: true },
   input: v.strictObject({
     ...guestTarget,

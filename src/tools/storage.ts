@@ -19,7 +19,7 @@ export const listStorage = defineTool({
   input: v.strictObject({
     node: v.optional(f.node),
     storage: v.optional(f.storage),
-    content: v.optional(v.picklist(CONTENT_TYPES, `content must be one of ${CONTENT_TYPES.join(", ")}`)),
+    content: v.optional(v.pipe(v.picklist(CONTENT_TYPES, `content must be one of ${CONTENT_TYPES.join(", ")}`), v.description("Only storage holding this content."))),
     limit: f.limit(50, 500),
   }),
   output: listEnvelope(

@@ -46,7 +46,7 @@ export const recentTasks = defineTool({
   name: "proxmox_recent_tasks",
   title: "Recent tasks",
   description:
-    "Recent worker tasks (backups, starts, migrations, snapshots…), newest first, cluster-wide or for one node: UPID, type, guest, user, start/end and result. Use errors_only to find failures. With vmid, scheduled backup jobs of several guests (vzdump with no single guest id) are listed apart as possibly including it; scan_logs reads their logs to tell.",
+    "Recent tasks (backups, starts, migrations…), newest first, cluster-wide or for one node: UPID, type, guest, user, start/end, result. errors_only finds failures; with vmid, multi-guest backup jobs that may include it are listed apart (scan_logs reads their logs).",
   tier: 1,
   toolset: "tasks",
   inDefault: true,
@@ -55,7 +55,7 @@ export const recentTasks = defineTool({
     node: v.optional(f.node),
     vmid: v.optional(f.vmid),
     type: v.optional(v.pipe(v.string(), v.regex(TASK_TYPE_RE, "type must be a PVE task type such as vzdump, qmstart, vzcreate"), v.description("Task type, e.g. vzdump, qmstart."))),
-    errors_only: v.optional(v.boolean("errors_only must be true or false"), false),
+    errors_only: v.optional(v.pipe(v.boolean("errors_only must be true or false"), v.description("Only failed tasks.")), false),
     scan_logs: v.optional(v.pipe(v.boolean("scan_logs must be true or false"), v.description(`With vmid: read the logs of up to ${MAX_LOG_SCANS} multi-guest backup jobs to see which included the guest.`)), false),
     limit: f.limit(20, 200),
   }),
@@ -254,7 +254,6 @@ export const waitTask = defineTool({
   description: "Wait for any task (by UPID) to finish, up to timeout_s (default 60, max 600), sending progress notifications from its log. Says plainly whether it finished OK, failed, or is still running.",
   tier: 1,
   toolset: "tasks",
-  inDefault: true,
   annotations: READ_HINTS,
   input: v.strictObject({
     upid: f.upid,

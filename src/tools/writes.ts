@@ -16,16 +16,16 @@ export const WRITE_HINTS: ToolHints = { readOnlyHint: false, destructiveHint: fa
 
 export const waitFields = (waitByDefault: boolean) => ({
   wait: v.optional(
-    v.pipe(v.boolean("wait must be true or false"), v.description(`Wait for the task to finish (default ${waitByDefault}). Without waiting, follow the UPID with proxmox_get_task_status.`)),
+    v.pipe(v.boolean("wait must be true or false"), v.description(`Wait for the task to end (default ${waitByDefault}).`)),
     waitByDefault,
   ),
-  wait_timeout_s: v.optional(wholeNumber("wait_timeout_s", 1, 600, "How long to wait, in seconds (default 60, max 600)."), 60),
+  wait_timeout_s: v.optional(wholeNumber("wait_timeout_s", 1, 600, "Seconds to wait (default 60)."), 60),
 });
 
 export const guestTarget = {
   vmid: f.vmid,
-  node: v.optional(v.pipe(f.node, v.description("Node the guest is on; found from vmid when omitted."))),
-  type: v.optional(v.pipe(f.guestType, v.description("qemu or lxc; found from vmid when omitted."))),
+  node: v.optional(v.pipe(f.node, v.description("The guest's node (found if omitted)."))),
+  type: v.optional(v.pipe(f.guestType, v.description("qemu or lxc (found if omitted)."))),
 };
 
 export const TaskOutput = v.object({
