@@ -26,6 +26,12 @@ export const KNOWN_VARIABLES = [
   "PROXMOX_AUDIT_KEY",
   "PROXMOX_AUDIT_KEY_FILE",
   "PROXMOX_INVENTORY_POLL_MS",
+  "PROXMOX_EXEC_ALLOW",
+  "PROXMOX_SSH_USER",
+  "PROXMOX_SSH_KEY_FILE",
+  "PROXMOX_SSH_KNOWN_HOSTS",
+  "PROXMOX_SSH_PORT",
+  "PROXMOX_SSH_HOSTS",
 ] as const;
 
 const SIGN_IN_WITH_TOKEN = "proxmox-mcp signs in with an API token, not a user name and password: create one (README: Create a Proxmox API token) and set PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET";
