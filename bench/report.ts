@@ -70,26 +70,7 @@ export function evaluateGoals(r: Omit<Results, "goals">): Goal[] {
     value: maxReq,
     result: verdict(lists.length ? maxReq === 1 : undefined),
   });
-  for (const [key, budget] of [["default", 24_000], ["all", 48_000]] as const) {
-    const set = r.surface.sets[key];
-    goals.push({
-      id: `surface-${key}`,
-      goal: `Model-facing bytes of tools/list, ${key === "default" ? "the default toolset (PROXMOX_TOOLSETS unset)" : "every tool (PROXMOX_TOOLSETS=all)"}: Σ JSON.stringify({name, description, inputSchema})`,
-      measured: `${set.modelBytes.toLocaleString("en-US")} B for ${set.tools} tools (full result ${set.fullBytes.toLocaleString("en-US")} B)`,
-      target: `≤ ${budget.toLocaleString("en-US")} B`,
-      value: set.modelBytes,
-      result: verdict(set.modelBytes <= budget),
-    });
-  }
-  const broken = [...r.surface.sets.all.missingAnnotations.map((t) => `${t}: annotations`), ...r.surface.sets.all.undocumented.map((p) => `${p}: no description`)];
-  goals.push({
-    id: "surface-contract",
-    goal: "Every listed tool keeps all four annotations and a description for every parameter",
-    measured: broken.length ? broken.slice(0, 5).join("; ") + (broken.length > 5 ? ` (+${broken.length - 5})` : "") : `${r.surface.sets.all.tools} tools, none missing`,
-    target: "none missing",
-    value: broken.length,
-    result: verdict(broken.length === 0),
-  });
+  goals.push(...surfaceGoals(r.surface));
   const big = r.clusters.find((k) => k.guests === 10_000);
   goals.push({
     id: "peak-rss-10k",
@@ -239,4 +220,30 @@ export function markdown(r: Results): string {
   }
   line();
   return out.join("\n");
+}
+
+/** The tool-list goals: model-facing bytes of the default set and of every tool, and the contract every tool keeps. */
+export function surfaceGoals(surface: SurfaceResult): Goal[] {
+  const goals: Goal[] = [];
+  for (const [key, budget] of [["default", 24_000], ["all", 48_000]] as const) {
+    const set = surface.sets[key];
+    goals.push({
+      id: `surface-${key}`,
+      goal: `Model-facing bytes of tools/list, ${key === "default" ? "the default toolset (PROXMOX_TOOLSETS unset)" : "every tool (PROXMOX_TOOLSETS=all)"}: Σ JSON.stringify({name, description, inputSchema})`,
+      measured: `${set.modelBytes.toLocaleString("en-US")} B for ${set.tools} tools (full result ${set.fullBytes.toLocaleString("en-US")} B)`,
+      target: `≤ ${budget.toLocaleString("en-US")} B`,
+      value: set.modelBytes,
+      result: verdict(set.modelBytes <= budget),
+    });
+  }
+  const broken = [...surface.sets.all.missingAnnotations.map((t) => `${t}: annotations`), ...surface.sets.all.undocumented.map((p) => `${p}: no description`)];
+  goals.push({
+    id: "surface-contract",
+    goal: "Every listed tool keeps all four annotations and a description for every parameter",
+    measured: broken.length ? broken.slice(0, 5).join("; ") + (broken.length > 5 ? ` (+${broken.length - 5})` : "") : `${surface.sets.all.tools} tools, none missing`,
+    target: "none missing",
+    value: broken.length,
+    result: verdict(broken.length === 0),
+  });
+  return goals;
 }

@@ -13,7 +13,7 @@ import { concurrency } from "./concurrency.ts";
 import { envFor } from "../test/helpers/mcp.ts";
 import { BINARY, machine, ROOT, resultsBase } from "./lib.ts";
 import { perCall } from "./percall.ts";
-import { evaluateGoals, markdown, type Results } from "./report.ts";
+import { evaluateGoals, markdown, type Results, surfaceGoals } from "./report.ts";
 import { type ClusterSize, scale } from "./scale.ts";
 import { startSimHost } from "./sim-host.ts";
 import { surface } from "./surface.ts";
@@ -29,6 +29,25 @@ const started = performance.now();
 if (!existsSync(BINARY)) {
   console.error(`${BINARY} is missing: run \`bun run bench\` (it builds first) or \`bun run build\`.`);
   process.exit(1);
+}
+
+// `bun run bench --surface`: only the tool-list figures (section 3), in seconds, with their goals.
+if (process.argv.includes("--surface")) {
+  const sim = await startSimHost();
+  const floorOnly = await compileFloor();
+  let code = 0;
+  try {
+    const s = await surface({ binary: BINARY, floor: floorOnly.path, env: envFor(sim) });
+    for (const set of [s.sets.default, s.sets.all]) {
+      process.stdout.write(`${(set.toolsets || "default").padEnd(8)} ${String(set.tools).padStart(3)} tools  model-facing ${set.modelBytes} B (≈${set.modelTokens} tokens)  full tools/list ${set.fullBytes} B\n`);
+    }
+    for (const g of surfaceGoals(s)) process.stdout.write(`${g.result}  ${g.id}: ${g.measured} (goal ${g.target})\n`);
+    code = surfaceGoals(s).some((g) => g.result === "FAIL") ? 1 : 0;
+  } finally {
+    await sim.stop();
+    rmSync(floorOnly.dir, { recursive: true, force: true });
+  }
+  process.exit(code);
 }
 
 const info = machine();
