@@ -136,6 +136,10 @@ export const TOOL_REQUESTS: Record<string, ToolRequests> = {
   proxmox_migrate_resource: { requests: [inventory, ...guest("/migrate", "POST")] },
   proxmox_destroy_resource: { requests: [inventory, ...guest("/config"), ...guest("", "DELETE")] },
   proxmox_find: { requests: [inventory, ["GET", "/nodes/{node}/lxc/{vmid}/interfaces"], ["GET", "/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces"], ...guest("/config")] },
+  // Its look-ups only. agent/exec needs VM.GuestAgent.Unrestricted on PVE 9 but VM.Monitor
+  // before, and containers go over SSH, outside PVE's ACLs: an opt-in tool (toolset guest)
+  // that the tier verdicts do not judge; PVE's 403 names the privilege when it is missing.
+  proxmox_guest_exec: { requests: [inventory, ["GET", "/cluster/status"]] },
   // Any operation: each call needs what the schema's check for that operation says, which
   // proxmox_api checks per call; nothing can be judged for it ahead of the call.
   proxmox_api: { requests: [] },
@@ -236,7 +240,7 @@ export interface TierVerdict {
 
 const TIER_OF: Record<number, TierName> = { 1: "read", 2: "write", 3: "destructive" };
 
-const DESTRUCTIVE = new Set(["proxmox_destroy_resource", "proxmox_delete_snapshot", "proxmox_force_stop_resource", "proxmox_rollback_snapshot"]);
+const DESTRUCTIVE = new Set(["proxmox_destroy_resource", "proxmox_delete_snapshot", "proxmox_force_stop_resource", "proxmox_rollback_snapshot", "proxmox_guest_exec"]);
 
 /** Each tool's tier, as its definition declares it (a test holds the two together). */
 export function toolTier(name: string): number {
