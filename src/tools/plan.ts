@@ -135,6 +135,11 @@ export function plannedClient(pve: PveClient, approved: () => WritePlan | undefi
     }
     return pve.request(method, segments, params, opts);
   };
+  return withRequest(pve, request);
+}
+
+/** The same client with every request (get/post/put/delete included) going through `request`. */
+export function withRequest(pve: PveClient, request: PveClient["request"]): PveClient {
   const proxy: PveClient = new Proxy(pve, {
     get(target, prop) {
       if (prop === "request") return request;

@@ -19,7 +19,7 @@ import type { Redactor } from "../security/redactor.ts";
 import { endStartup } from "../startup.ts";
 import { builtInSchemas } from "./built-in-schemas.ts" with { type: "macro" };
 import { convert, convertOutput, type JsonSchema, LISTED_TARGET, outputSchema, withServerParams } from "./json-schema.ts";
-import { confirmationQuestion, DryRunStop, planData, planPath, plannedClient, renderPlan, type WritePlan } from "./plan.ts";
+import { confirmationQuestion, DryRunStop, planData, planPath, plannedClient, renderPlan, withRequest, type WritePlan } from "./plan.ts";
 import { DEFAULT_SELECTION, isSelected } from "./toolsets.ts";
 import { type AnyTool, type Instance, type ObjectSchema, type ProgressUpdate, type Tier, TIER_NAMES, type ToolContext } from "./types.ts";
 
@@ -436,14 +436,7 @@ function upidWatchingClient(pve: PveClient, onUpid: (upid: string) => void): Pve
     if (method !== "GET" && typeof data === "string" && UPID_RE.test(data)) onUpid(data);
     return answer;
   };
-  const proxy: PveClient = new Proxy(pve, {
-    get(target, prop) {
-      if (prop === "request") return request;
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(proxy) : value;
-    },
-  });
-  return proxy;
+  return withRequest(pve, request);
 }
 
 /** Tier 3 asks unless the admin said never; with PROXMOX_CONFIRM_WRITES=elicit every write does. */

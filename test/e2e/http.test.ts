@@ -1,52 +1,16 @@
 // The compiled binary serving MCP over Streamable HTTP, driven by the SDK's HTTP client.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Client } from "@modelcontextprotocol/client";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { BINARY, envFor, runBinary } from "../helpers/harness.ts";
+import { httpClient, type Served, serveHttp } from "../helpers/http-serve.ts";
 import { useSimulator } from "../helpers/sim.ts";
 
 const sim = useSimulator();
 const TOKEN = "http-test-token-7c1e0f";
 
-interface Served {
-  url: string;
-  proc: ReturnType<typeof Bun.spawn>;
-  stderr: () => string;
-}
+const serve = (extraEnv: Record<string, string> = {}) => serveHttp(envFor(sim(), { PROXMOX_MCP_HTTP_TOKEN: TOKEN, ...extraEnv }));
 
-async function serve(extraEnv: Record<string, string> = {}): Promise<Served> {
-  const proc = Bun.spawn([BINARY, "serve", "--http", "127.0.0.1:0"], { env: envFor(sim(), { PROXMOX_MCP_HTTP_TOKEN: TOKEN, ...extraEnv }), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  let stderr = "";
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const deadline = Date.now() + 10_000;
-  while (!/at (http:\/\/\S+\/mcp)/.test(stderr)) {
-    if (Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited: ${stderr}`);
-    stderr += decoder.decode(value);
-  }
-  (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      stderr += decoder.decode(value);
-    }
-  })();
-  const url = /at (http:\/\/\S+\/mcp)/.exec(stderr)?.[1] as string;
-  return { url, proc, stderr: () => stderr };
-}
-
-async function client(url: string | URL, options: { token?: string; fetch?: typeof fetch; modern?: boolean } = {}) {
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: options.token ? { headers: { Authorization: `Bearer ${options.token}` } } : undefined,
-    fetch: options.fetch,
-  });
-  const c = new Client({ name: "http-test", version: "1" }, options.modern ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {});
-  await c.connect(transport);
-  return c;
-}
+const client = (url: URL | string, options: { token?: string; fetch?: typeof fetch; modern?: boolean } = {}) => httpClient(url, { token: options.token, fetch: options.fetch, era: options.modern ? "modern" : "legacy" });
 
 let a: Served;
 let b: Served;
@@ -118,7 +82,7 @@ describe("Streamable HTTP", () => {
   });
 
   test("/healthz answers without auth and tells nothing secret", async () => {
-    const response = await fetch(a.url.replace(/\/mcp$/, "/healthz"));
+    const response = await fetch(new URL("/healthz", a.url));
     const text = await response.text();
     expect(response.status).toBe(200);
     expect(JSON.parse(text).status).toBe("ok");

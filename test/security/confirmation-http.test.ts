@@ -2,33 +2,19 @@
 // elicitation, over stateless Streamable HTTP, where the server cannot send it the question.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { BINARY, envFor } from "../helpers/harness.ts";
+import { envFor } from "../helpers/harness.ts";
+import { type Served, serveHttp } from "../helpers/http-serve.ts";
 import { useSimulator } from "../helpers/sim.ts";
 
 const sim = useSimulator();
 const TOKEN = "confirmation-http-test-token-0123456789abcdef";
 
-let proc: ReturnType<typeof Bun.spawn> | undefined;
-let url = "";
+let served: Served | undefined;
 
 beforeAll(async () => {
-  proc = Bun.spawn([BINARY, "serve", "--http", "127.0.0.1:0"], {
-    env: envFor(sim(), { PROXMOX_MCP_HTTP_TOKEN: TOKEN, PROXMOX_CONFIRM_WRITES: "elicit", PROXMOX_ENABLE_DESTRUCTIVE: "1" }),
-    stdout: "ignore",
-    stderr: "pipe",
-    stdin: "ignore",
-  });
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  let stderr = "";
-  while (!/at (http:\/\/\S+\/mcp)/.test(stderr)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited: ${stderr}`);
-    stderr += new TextDecoder().decode(value);
-  }
-  url = /at (http:\/\/\S+\/mcp)/.exec(stderr)?.[1] as string;
-  reader.releaseLock();
+  served = await serveHttp(envFor(sim(), { PROXMOX_MCP_HTTP_TOKEN: TOKEN, PROXMOX_CONFIRM_WRITES: "elicit", PROXMOX_ENABLE_DESTRUCTIVE: "1" }));
 });
-afterAll(() => proc?.kill());
+afterAll(() => served?.proc.kill());
 
 async function elicitingClient(era: "legacy" | "modern") {
   const client = new Client({ name: "eliciting-over-http", version: "1" }, { capabilities: { elicitation: { form: {} } }, ...(era === "modern" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {}) });
@@ -37,7 +23,7 @@ async function elicitingClient(era: "legacy" | "modern") {
     questions.push(request.params.message);
     return { action: "accept", content: { confirm: true } };
   });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+  await client.connect(new StreamableHTTPClientTransport((served as Served).url, { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
   return { client, questions };
 }
 
