@@ -37,7 +37,13 @@ export interface SimGuest {
   snapshots: SimSnapshot[];
   /** QEMU guest agent running inside (VMs only). */
   agent: boolean;
+  /** Date.now() from which the agent answers after a start (it needs the guest booted). */
+  agentReadyAt?: number;
   ip: string;
+  /** PVE's [PENDING] section: changes a running guest takes at its next start. */
+  pending?: Record<string, string | number>;
+  /** Keys the pending section deletes. */
+  pendingDelete?: string[];
 }
 
 export interface SimNode {
@@ -55,13 +61,15 @@ export interface SimNode {
 
 export interface SimVolume {
   volid: string;
-  content: "backup" | "iso" | "vztmpl" | "images" | "rootdir";
+  content: "backup" | "iso" | "vztmpl" | "images" | "rootdir" | "import";
   size: number;
   ctime: number;
   format: string;
   vmid?: number;
   notes?: string;
   protected?: boolean;
+  /** A backup's guest config, as vzdump stores it in the archive (restore and extractconfig read it). */
+  config?: Record<string, string | number>;
 }
 
 export interface SimStorage {
@@ -269,12 +277,13 @@ function backupVolume(storage: string, g: SimGuest, ctime: number, rand: () => n
     format: qemu ? "vma.zst" : "tar.zst",
     vmid: g.vmid,
     notes: notes ?? `${g.name}`,
+    config: { ...g.config },
   };
 }
 
 function baseStorages(nodeNames: string[]): SimStorage[] {
   return [
-    { id: "local", type: "dir", content: ["iso", "vztmpl", "backup"], shared: false, nodes: nodeNames, total: 100 * GIB, volumes: new Map() },
+    { id: "local", type: "dir", content: ["iso", "vztmpl", "backup", "import"], shared: false, nodes: nodeNames, total: 100 * GIB, volumes: new Map() },
     { id: "local-lvm", type: "lvmthin", content: ["images", "rootdir"], shared: false, nodes: nodeNames, total: 800 * GIB, volumes: new Map() },
     { id: "nas-backup", type: "nfs", content: ["backup"], shared: true, nodes: nodeNames, total: 4096 * GIB, volumes: new Map() },
   ];

@@ -6,6 +6,7 @@ import { SimAccess, type SimToken, simToken, SIM_TOKENS, type TokenProfile } fro
 import { type ClusterSpec, demoCluster, generatedCluster, type RealWorld, type SimCluster, standaloneCluster } from "./cluster.ts";
 import { EXTRA_HANDLERS } from "./handlers/api-extras.ts";
 import { type HandlerContext, SimError, WithTotal } from "./handlers/common.ts";
+import { DAY2_HANDLERS } from "./handlers/day2.ts";
 import { READ_HANDLERS } from "./handlers/reads.ts";
 import { WRITE_HANDLERS } from "./handlers/writes.ts";
 import { seedHistory, type TaskRunner as TaskRunnerType, TaskRunner, type TaskScript } from "./tasks.ts";
@@ -81,7 +82,7 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
-const HANDLERS = { ...READ_HANDLERS, ...WRITE_HANDLERS, ...EXTRA_HANDLERS };
+const HANDLERS = { ...READ_HANDLERS, ...WRITE_HANDLERS, ...EXTRA_HANDLERS, ...DAY2_HANDLERS };
 const PVE_HEADERS = { "Content-Type": "application/json;charset=UTF-8", Server: "pve-api-daemon/3.0", "Cache-Control": "max-age=0", Pragma: "no-cache" };
 const PREFIX = "/api2/json";
 

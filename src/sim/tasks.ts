@@ -34,6 +34,8 @@ export interface StartTask {
   apply?: () => void;
   /** This task's own length (default: the runner's). */
   durationMs?: number;
+  /** The worker dies with this error (PVE checks that run inside the worker, e.g. resize's size check). */
+  error?: string;
 }
 
 const hex = (n: number, width = 8) => n.toString(16).toUpperCase().padStart(width, "0");
@@ -78,8 +80,8 @@ export class TaskRunner {
       this.timers.delete(timer);
       this.running.delete(task.upid);
       task.endtime = Math.floor(Date.now() / 1000);
-      if (script?.outcome === "error") {
-        const error = script.error ?? "command failed: exit code 1";
+      if (script?.outcome === "error" || spec.error) {
+        const error = script?.outcome === "error" ? (script.error ?? "command failed: exit code 1") : (spec.error as string);
         task.exitstatus = error;
         task.log.push(`TASK ERROR: ${error}`);
       } else {
@@ -116,7 +118,7 @@ export class TaskRunner {
   }
 
   stop(): void {
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 }

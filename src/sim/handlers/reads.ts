@@ -2,6 +2,7 @@
 // `returns` schema and the captured samples.
 import { digest, GIB, prng, type SimGuest, type SimStorage } from "../cluster.ts";
 import { bool, can, type Handler, type HandlerContext, hashOrder, num, onlineNode, pathGuest, shownStatus, SimError, str, uptime, WithTotal } from "./common.ts";
+import { agentGuest, configDigest, configView } from "./day2.ts";
 
 function guestResource(g: SimGuest, ctx: HandlerContext, now: number) {
   const online = ctx.cluster.node(g.node)?.online ?? false;
@@ -157,7 +158,7 @@ const guestConfig =
   (type: "qemu" | "lxc"): Handler =>
   (ctx) => {
     const g = pathGuest(ctx, type);
-    return { ...g.config, digest: digest(JSON.stringify(g.config)) };
+    return { ...configView(g, bool(ctx, "current")), digest: configDigest(g) };
   };
 
 const guestCurrent =
@@ -194,7 +195,7 @@ const snapshots =
     const last = g.snapshots[g.snapshots.length - 1];
     return [
       ...g.snapshots.map((s) => ({ name: s.name, description: s.description, snaptime: s.snaptime, ...(s.parent ? { parent: s.parent } : {}), ...(s.vmstate ? { vmstate: 1 } : {}) })),
-      { name: "current", description: "You are here!", digest: digest(JSON.stringify(g.config)), running: g.status === "running" ? 1 : 0, ...(last ? { parent: last.name } : {}) },
+      { name: "current", description: "You are here!", digest: configDigest(g), running: g.status === "running" ? 1 : 0, ...(last ? { parent: last.name } : {}) },
     ];
   };
 
@@ -316,15 +317,8 @@ const storageContent: Handler = (ctx) => {
     .map((v) => ({ volid: v.volid, content: v.content, format: v.format, size: v.size, ctime: v.ctime, ...(v.vmid !== undefined ? { vmid: v.vmid } : {}), ...(v.notes !== undefined ? { notes: v.notes } : {}), ...(v.protected ? { protected: 1 } : {}) }));
 };
 
-// qemu-server QemuServer/Agent.pm assert_agent_available: these three messages, in this order.
-const agentRunning = (ctx: HandlerContext): SimGuest => {
-  const g = pathGuest(ctx, "qemu");
-  if (String(g.config.agent ?? "0").startsWith("0") && !g.agentError) throw new SimError(500, "No QEMU guest agent configured");
-  if (g.status !== "running") throw new SimError(500, `VM ${g.vmid} is not running`);
-  if (!g.agent) throw new SimError(500, "QEMU guest agent is not running");
-  if (g.agentError === "http-500") throw new SimError(500, "Agent error: this feature or command is not currently supported");
-  return g;
-};
+// qemu-server QemuServer/Agent.pm assert_agent_available (day2.ts: agentGuest, which the agent ping shares).
+const agentRunning = agentGuest;
 
 /** PVE 6 handed QGA's own error back inside `result`, with HTTP 200 (the ansible pve62 capture). */
 const QGA_ERROR = { result: { error: { desc: "this feature or command is not currently supported", class: "Unsupported" } } };

@@ -2,6 +2,7 @@
 // when the task succeeds, refusing first what PVE refuses.
 import { GIB, type SimGuest, type SimStorage } from "../cluster.ts";
 import { bool, can, demand, type Handler, type HandlerContext, num, onlineNode, pathGuest, SimError, str } from "./common.ts";
+import { AGENT_BOOT_MS, applyPending, restore } from "./day2.ts";
 
 const kind = (type: "qemu" | "lxc") => (type === "qemu" ? "VM" : "CT");
 const prefix = (type: "qemu" | "lxc") => (type === "qemu" ? "qm" : "vz");
@@ -37,6 +38,8 @@ const start =
     if (g.template) throw new SimError(500, type === "qemu" ? "you can't start a vm if it's a template" : "cannot start container template");
     if (g.status === "running") throw new SimError(500, `${kind(type)} ${g.vmid} already running`);
     return run(ctx, g, `${prefix(type)}start`, [`starting ${kind(type)} ${g.vmid}`], () => {
+      applyPending(g);
+      if (g.agent) g.agentReadyAt = Date.now() + AGENT_BOOT_MS;
       g.status = "running";
       g.startedAt = ctx.cluster.now();
       g.mem = Math.round(g.maxmem * 0.4);
@@ -72,6 +75,7 @@ const reboot =
     const g = pathGuest(ctx, type);
     if (g.status !== "running") throw new SimError(500, `${kind(type)} ${g.vmid} not running`);
     return run(ctx, g, `${prefix(type)}reboot`, [`rebooting ${kind(type)} ${g.vmid}`], () => {
+      applyPending(g);
       g.startedAt = ctx.cluster.now();
     });
   };
@@ -154,7 +158,7 @@ function addBackups(ctx: HandlerContext, storage: SimStorage, node: string, gues
   for (const g of guests) {
     const qemu = g.type === "qemu";
     const notes = template.replaceAll("{{guestname}}", g.name).replaceAll("{{vmid}}", String(g.vmid)).replaceAll("{{node}}", node).replaceAll("{{cluster}}", ctx.cluster.name);
-    ctx.cluster.volumes(storage, node).push({ volid: `${storage.id}:backup/vzdump-${qemu ? "qemu" : "lxc"}-${g.vmid}-${stamp}.${qemu ? "vma.zst" : "tar.zst"}`, content: "backup", size: Math.round(g.maxdisk * 0.35), ctime: now, format: qemu ? "vma.zst" : "tar.zst", vmid: g.vmid, notes });
+    ctx.cluster.volumes(storage, node).push({ volid: `${storage.id}:backup/vzdump-${qemu ? "qemu" : "lxc"}-${g.vmid}-${stamp}.${qemu ? "vma.zst" : "tar.zst"}`, content: "backup", size: Math.round(g.maxdisk * 0.35), ctime: now, format: qemu ? "vma.zst" : "tar.zst", vmid: g.vmid, notes, config: { ...g.config } });
   }
 }
 
@@ -188,13 +192,17 @@ function diskSize(spec: string | undefined): number {
 }
 
 const createLxc: Handler = (ctx) => {
+  if (bool(ctx, "restore")) return restore(ctx, "lxc", (vmid, config, running, maxdisk) => newGuest(vmid, "lxc", str(ctx, "node") as string, String(config.hostname ?? `CT${vmid}`), config, running, maxdisk, ctx.cluster.now()));
   const n = onlineNode(ctx);
   const vmid = num(ctx, "vmid") as number;
   createChecks(ctx, vmid);
   requireFreeVmid(ctx, vmid, "lxc");
   const hostname = str(ctx, "hostname") ?? `CT${vmid}`;
-  const config: Record<string, string | number> = { hostname, arch: "amd64", cores: num(ctx, "cores") ?? 1, memory: num(ctx, "memory") ?? 512, swap: num(ctx, "swap") ?? 512, ostype: "debian", unprivileged: bool(ctx, "unprivileged") ? 1 : 0 };
-  for (const key of Object.keys(ctx.p)) if (/^net\d+$/.test(key)) config[key] = str(ctx, key) as string;
+  const template = ctx.cluster.storage((str(ctx, "ostemplate") ?? "").split(":")[0] as string);
+  if (!template || !ctx.cluster.volumes(template, n.name).some((v) => v.volid === str(ctx, "ostemplate"))) throw new SimError(500, `unable to create CT ${vmid} - volume '${str(ctx, "ostemplate")}' does not exist`);
+  // pve-container: unprivileged defaults to 1 for a new container.
+  const config: Record<string, string | number> = { hostname, arch: "amd64", cores: num(ctx, "cores") ?? 1, memory: num(ctx, "memory") ?? 512, swap: num(ctx, "swap") ?? 512, ostype: "debian", unprivileged: str(ctx, "unprivileged") === "0" ? 0 : 1 };
+  for (const key of Object.keys(ctx.p)) if (/^net\d+$/.test(key) || ["features", "onboot", "tags", "description", "nameserver", "searchdomain", "startup", "cpulimit"].includes(key)) config[key] = /^\d+$/.test(str(ctx, key) as string) ? Number(str(ctx, key)) : (str(ctx, key) as string);
   const rootfs = str(ctx, "rootfs") ?? "local-lvm:8";
   config.rootfs = `${rootfs.split(":")[0]}:vm-${vmid}-disk-0,size=${diskSize(rootfs) / GIB}G`;
   const startAfter = bool(ctx, "start");
@@ -205,12 +213,16 @@ const createLxc: Handler = (ctx) => {
     user: ctx.user,
     log: [`extracting archive '${str(ctx, "ostemplate")}'`, "Total bytes read: 520314880 (497MiB, 161MiB/s)", "Detected container architecture: amd64", `Creating SSH host key 'ssh_host_ed25519_key' - this may take some time ...`],
     apply: () => {
-      ctx.cluster.guests.set(vmid, newGuest(vmid, "lxc", n.name, hostname, config, startAfter, diskSize(rootfs), ctx.cluster.now()));
+      const g = newGuest(vmid, "lxc", n.name, hostname, config, startAfter, diskSize(rootfs), ctx.cluster.now());
+      const staticIp = /(?:^|,)ip=(\d+\.\d+\.\d+\.\d+)\//.exec(String(config.net0 ?? ""));
+      if (staticIp) g.ip = staticIp[1] as string;
+      ctx.cluster.guests.set(vmid, g);
     },
   });
 };
 
 const createQemu: Handler = (ctx) => {
+  if (str(ctx, "archive") !== undefined) return restore(ctx, "qemu", (vmid, config, running, maxdisk) => newGuest(vmid, "qemu", str(ctx, "node") as string, String(config.name ?? `VM${vmid}`), config, running, maxdisk, ctx.cluster.now()));
   const n = onlineNode(ctx);
   const vmid = num(ctx, "vmid") as number;
   createChecks(ctx, vmid);
@@ -219,12 +231,34 @@ const createQemu: Handler = (ctx) => {
   const config: Record<string, string | number> = {};
   for (const [key, value] of Object.entries(ctx.p)) if (!["node", "vmid", "start"].includes(key)) config[key] = Array.isArray(value) ? value.join(",") : value;
   config.name = name;
-  const disk = Object.keys(ctx.p).find((k) => /^(scsi|virtio|sata|ide)\d+$/.test(k) && !String(ctx.p[k]).includes("media=cdrom"));
   let size = 0;
-  if (disk) {
+  let index = 0;
+  const log: string[] = [];
+  for (const disk of Object.keys(ctx.p).filter((k) => /^(scsi|virtio|sata|ide|efidisk|tpmstate)\d+$/.test(k))) {
     const spec = str(ctx, disk) as string;
-    size = diskSize(spec);
-    config[disk] = `${spec.split(":")[0]}:vm-${vmid}-disk-0,size=${size / GIB}G`;
+    if (spec.includes("media=cdrom") || !spec.includes(":")) continue;
+    const [storage, rest = ""] = [spec.slice(0, spec.indexOf(":")), spec.slice(spec.indexOf(":") + 1)];
+    if (rest === "cloudinit" || rest.startsWith("cloudinit,")) {
+      // qemu-server allocates the cloud-init drive as vm-<vmid>-cloudinit and marks it a CD-ROM.
+      config[disk] = `${storage}:vm-${vmid}-cloudinit,media=cdrom`;
+      log.push(`  Logical volume "vm-${vmid}-cloudinit" created.`);
+      continue;
+    }
+    const importFrom = /(?:^|,)import-from=([^,]+)/.exec(rest)?.[1];
+    let bytes = diskSize(spec);
+    if (importFrom) {
+      const source = ctx.cluster.storage(importFrom.split(":")[0] as string);
+      const volume = source ? ctx.cluster.volumes(source, n.name).find((v) => v.volid === importFrom) : undefined;
+      if (!volume) throw new SimError(500, `unable to create VM ${vmid} - volume '${importFrom}' does not exist`);
+      if (!["import", "images", "iso"].includes(volume.content)) throw new SimError(500, `unable to create VM ${vmid} - '${importFrom}' is not an importable image`);
+      bytes = Math.ceil(volume.size / GIB) * GIB;
+      log.push(`importing disk '${importFrom}' to VM ${vmid} ...`, "transferred 1.0 GiB of 3.5 GiB (28.57%)", "transferred 3.5 GiB of 3.5 GiB (100.00%)", `Successfully imported disk as '${disk}:${storage}:vm-${vmid}-disk-${index}'`);
+    } else if (/^\d+(\.\d+)?(,|$)/.test(rest)) {
+      log.push(`  Logical volume "vm-${vmid}-disk-${index}" created.`);
+    } else continue;
+    const options = rest.split(",").slice(1).filter((o) => !o.startsWith("import-from=") && !o.startsWith("size="));
+    config[disk] = [`${storage}:vm-${vmid}-disk-${index++}`, ...options, `size=${bytes / GIB}G`].join(",");
+    if (size === 0) size = bytes;
   }
   const startAfter = bool(ctx, "start");
   return ctx.tasks.start({
@@ -232,8 +266,13 @@ const createQemu: Handler = (ctx) => {
     type: "qmcreate",
     id: String(vmid),
     user: ctx.user,
-    log: disk ? [`  Logical volume "vm-${vmid}-disk-0" created.`] : [],
-    apply: () => ctx.cluster.guests.set(vmid, newGuest(vmid, "qemu", n.name, name, config, startAfter, size, ctx.cluster.now())),
+    log,
+    apply: () => {
+      const g = newGuest(vmid, "qemu", n.name, name, config, startAfter, size, ctx.cluster.now());
+      applyPending(g);
+      if (startAfter && g.agent) g.agentReadyAt = Date.now() + AGENT_BOOT_MS;
+      ctx.cluster.guests.set(vmid, g);
+    },
   });
 };
 
@@ -246,7 +285,7 @@ function newGuest(vmid: number, type: "qemu" | "lxc", node: string, name: string
     name,
     status: running ? "running" : "stopped",
     template: false,
-    tags: [],
+    tags: config.tags === undefined ? [] : String(config.tags).split(/[;, ]+/).filter(Boolean),
     cpu: 0,
     cpus: Number(config.cores ?? 1) * Number(config.sockets ?? 1),
     mem: running ? mem * 1024 * 1024 * 0.3 : 0,
