@@ -126,7 +126,8 @@ async function resolveConfig(cli: Cli, env: Record<string, string | undefined>, 
     const scenario = demoScenario(cli.scenario);
     if ("error" in scenario) throw new ConfigError([scenario.error]);
     const sim = startSimulator(scenario.options);
-    const demoEnv = { ...env, PROXMOX_URL: sim.url, PROXMOX_TOKEN_ID: sim.tokenId, PROXMOX_TOKEN_SECRET: sim.tokenSecret, PROXMOX_TOKEN_SECRET_FILE: undefined, PROXMOX_CA_FILE: undefined, PROXMOX_TLS_FINGERPRINT: undefined };
+    // The tour walks the day-2 tools too, so it lists every set unless the person chose some.
+    const demoEnv = { ...env, PROXMOX_TOOLSETS: env.PROXMOX_TOOLSETS ?? (cli.command === "tour" ? "all" : undefined), PROXMOX_URL: sim.url, PROXMOX_TOKEN_ID: sim.tokenId, PROXMOX_TOKEN_SECRET: sim.tokenSecret, PROXMOX_TOKEN_SECRET_FILE: undefined, PROXMOX_CA_FILE: undefined, PROXMOX_TLS_FINGERPRINT: undefined };
     const result = loadConfig(demoEnv);
     if (!result.ok) throw new ConfigError(result.problems);
     log.info(`demo mode: serving a simulated cluster at ${sim.url}: ${scenario.about} (nothing here touches a real Proxmox)`);

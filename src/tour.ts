@@ -13,6 +13,24 @@ const STEPS: { say: string; tool: string; args: Record<string, unknown> }[] = [
   { say: "What failed lately?", tool: "proxmox_recent_tasks", args: { errors_only: true, limit: 5 } },
 ];
 
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoDemoDemoDemoDemoDemoDemoDemoDemoDemo1 you@laptop";
+
+// Day 2 on the same cluster: fetch, provision a reachable VM, snapshot it, grow it, change it.
+const DAY2: { say: string; tool: string; args: Record<string, unknown>; refused?: boolean }[] = [
+  { say: "Which container templates can be downloaded?", tool: "proxmox_list_templates", args: { catalogue: true, name: "debian" } },
+  { say: "Fetch one onto local", tool: "proxmox_download_to_storage", args: { node: "pve1", storage: "local", template: "debian-13-standard_13.1-2_amd64.tar.zst", confirm: true } },
+  { say: "The node is never sent into your own network (SSRF):", tool: "proxmox_download_to_storage", args: { node: "pve1", storage: "local", url: "https://169.254.169.254/latest/meta-data/disk.iso", content: "iso", confirm: true }, refused: true },
+  {
+    say: "A VM from the cloud image on local, reachable: cloud-init key, started, its IP from the guest agent",
+    tool: "proxmox_create_vm",
+    args: { node: "pve1", vmid: 120, name: "web-03", import_from: "local:import/debian-13-genericcloud-amd64.qcow2", ciuser: "debian", sshkeys: KEY, start: true, wait_for_ip: true, wait_timeout_s: 30, confirm: true },
+  },
+  { say: "Snapshot it before changing anything", tool: "proxmox_snapshot_resource", args: { vmid: 120, name: "fresh", confirm: true } },
+  { say: "Preview growing its disk (dry_run: the plan, nothing sent)", tool: "proxmox_resize_disk", args: { vmid: 120, disk: "scsi0", size: "+10G", dry_run: true } },
+  { say: "Grow its disk by 10 GiB", tool: "proxmox_resize_disk", args: { vmid: 120, disk: "scsi0", size: "+10G", confirm: true } },
+  { say: "More memory: what applies now, what waits for a restart", tool: "proxmox_update_config", args: { vmid: 120, memory: 4096, tags: ["web", "demo"], confirm: true } },
+];
+
 const COLUMN_MAX = 64;
 
 /** Tab-separated rows in a tool's text become columns padded to a common width. */
@@ -57,6 +75,13 @@ export async function runTour(registry: ToolRegistry, out: (text: string) => voi
     const outcome = await registry.call(step.tool, step.args);
     out(`${alignTables(outcome.text)}\n`);
     if (outcome.isError) return 1;
+  }
+  for (const step of DAY2) {
+    if (!registry.tools.some((t) => t.name === step.tool)) continue;
+    out(`▶ ${step.say}   ${step.tool} ${JSON.stringify(step.args)}`);
+    const outcome = await registry.call(step.tool, step.args);
+    out(`${alignTables(outcome.text)}\n`);
+    if (outcome.isError !== (step.refused === true)) return 1;
   }
   if (registry.tools.some((t) => t.name === "proxmox_start_resource")) {
     out(`▶ A write without consent is refused before any request:   proxmox_start_resource {"vmid": 100}`);

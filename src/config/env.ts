@@ -42,6 +42,8 @@ export interface Config {
   toolsets?: readonly string[];
   /** PROXMOX_EXEC_ALLOW and PROXMOX_SSH_* for proxmox_guest_exec (config/exec.ts). */
   exec?: ExecConfig;
+  /** PROXMOX_DOWNLOAD_ALLOW_PRIVATE=1: proxmox_download_to_storage may send the node to loopback/link-local/private addresses. */
+  downloadAllowPrivate?: boolean;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -210,6 +212,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
   if ("problem" in toolsets) problems.push(toolsets.problem);
   const exec = loadExecConfig(env);
   problems.push(...exec.problems);
+  // Security: like PROXMOX_ENABLE_DESTRUCTIVE, only the exact "1" lifts the SSRF guard; any other word stops start-up.
+  const rawPrivate = env.PROXMOX_DOWNLOAD_ALLOW_PRIVATE?.trim();
+  if (rawPrivate && rawPrivate !== "1") problems.push("PROXMOX_DOWNLOAD_ALLOW_PRIVATE must be exactly 1 to let downloads come from private, loopback or link-local addresses, or unset to refuse them");
 
   if (problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
   return {
@@ -231,6 +236,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
       confirmWrites,
       toolsets: "toolsets" in toolsets ? toolsets.toolsets : undefined,
       exec: exec.exec,
+      downloadAllowPrivate: rawPrivate === "1",
     },
   };
 }

@@ -308,6 +308,7 @@ export function demoCluster(now = Math.floor(Date.now() / 1000)): SimCluster {
     { volid: "local:iso/ubuntu-24.04.3-live-server-amd64.iso", content: "iso", size: 3 * GIB, ctime: now - 80 * 86400, format: "iso" },
     { volid: "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", content: "vztmpl", size: 120 * MIB, ctime: now - 100 * 86400, format: "tzst" },
     { volid: "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", content: "vztmpl", size: 3 * MIB, ctime: now - 30 * 86400, format: "txz" },
+    { volid: "local:import/debian-13-genericcloud-amd64.qcow2", content: "import", size: 3 * GIB, ctime: now - 20 * 86400, format: "qcow2" },
   );
   cluster.volumes(cluster.storage("local") as SimStorage, "pve2").push({ volid: "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", content: "vztmpl", size: 120 * MIB, ctime: now - 100 * 86400, format: "tzst" });
   // Nightly backups of the production guests; nextcloud's last two runs are missing.

@@ -14,7 +14,10 @@ import { nodeStatus } from "./nodes.ts";
 import { listStorage } from "./storage.ts";
 import { status } from "./cluster.ts";
 import { resourceUsage } from "./metrics.ts";
-import { getTaskLogTool, getTaskStatusTool, recentTasks, waitTask } from "./tasks.ts";
+import { cancelTask, getTaskLogTool, getTaskStatusTool, recentTasks, waitTask } from "./tasks.ts";
+import { resizeDisk, updateConfig } from "./config.ts";
+import { restoreBackup, verifyBackup } from "./restore.ts";
+import { downloadToStorage } from "./downloads.ts";
 import type { AnyTool } from "./types.ts";
 
 export const READ_TOOLS: readonly AnyTool[] = [
@@ -54,6 +57,12 @@ export const WRITE_TOOLS: readonly AnyTool[] = [
   rollbackSnapshot,
   guestExec,
   apiTool,
+  updateConfig,
+  resizeDisk,
+  restoreBackup,
+  verifyBackup,
+  downloadToStorage,
+  cancelTask,
 ];
 
 export const ALL_TOOLS: readonly AnyTool[] = [...READ_TOOLS, ...WRITE_TOOLS];

@@ -5,6 +5,7 @@ import type { PveClient } from "../pve/client.ts";
 import * as f from "../pve/formats.ts";
 import { propertyString } from "../pve/property-string.ts";
 import { listGuests, listResources } from "../pve/resources.ts";
+import { sshKeySummary, sshKeysInput, tagString, urlencodeKeys } from "./config.ts";
 import { wholeNumber } from "./schemas.ts";
 import { defineTool, type ToolContext } from "./types.ts";
 import { approveAndSend, checkNodePolicy, checkVmidPolicy, describeGuest, finishTask, guestTarget, planTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
@@ -26,19 +27,74 @@ const newVmid = v.optional(v.pipe(f.vmid, v.description("Id for the new guest; t
 
 const CreatedOutput = v.object({ ...TaskOutput.entries, newid: v.number() });
 
-/** The keys a person approves adding: how many, of which type, ending how (never the whole key). */
-function sshKeySummary(keys: string | undefined): string | undefined {
-  const lines = (keys ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
-  if (!lines.length) return undefined;
-  const shown = lines.slice(0, 5).map((line) => {
-    const [type, body = "", ...comment] = line.split(/\s+/);
-    return `${type} …${body.slice(-8)}${comment.length ? ` ${comment.join(" ").slice(0, 40)}` : ""}`;
-  });
-  return `${lines.length} (${shown.join("; ")}${lines.length > 5 ? "; …" : ""})`;
+const ProvisionedOutput = v.object({
+  ...CreatedOutput.entries,
+  ip: v.pipe(v.nullable(v.string()), v.description("The address the guest reported (agent for VMs, interfaces for containers); null when none was reported.")),
+  ip_state: v.pipe(v.picklist(["reported", "not_reported", "not_requested"]), v.description("not_reported: no address within the wait budget; never a guessed one.")),
+});
+
+const TAGS_RE = /^[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*(;[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*)*$/;
+const tagsInput = v.optional(
+  v.pipe(
+    v.union([v.pipe(v.array(f.tag), v.maxLength(32, "at most 32 tags")), v.pipe(v.string(), v.maxLength(1024), v.check((s) => TAGS_RE.test(s), "tags as a string must be PVE's ';'-separated list, e.g. web;prod"))], 'tags must be a list such as ["web", "prod"] or PVE\'s string "web;prod"'),
+    v.description('Tags: ["web","prod"] or "web;prod".'),
+  ),
+);
+const nameservers = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => IPV4_RE.test(x) || /^[0-9a-fA-F:]{2,39}$/.test(x)), "nameserver must be IP addresses separated by spaces"), v.description("DNS servers, space-separated IPs.")));
+const searchdomains = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => DNS_NAME_RE.test(x)), "searchdomain must be DNS names separated by spaces"), v.description("DNS search domains, space-separated.")));
+const waitForIp = v.optional(v.pipe(v.boolean("wait_for_ip must be true or false"), v.description("With start: wait (within wait_timeout_s) for its IP address.")), false);
+
+const usableIp = (ip: string) => !/^(127\.|169\.254\.|::1$|fe80:)/i.test(ip);
+
+/**
+ * Polls what the guest reports about its addresses until one is usable or the deadline:
+ * the guest agent for a VM, the host's view of the interfaces for a container. Never guesses.
+ */
+async function waitForAddress(ctx: ToolContext, node: string, type: f.GuestType, vmid: number, deadline: number): Promise<string | null> {
+  for (;;) {
+    try {
+      if (type === "qemu") {
+        const net = await ctx.pve.get<{ result?: { name: string; "ip-addresses"?: { "ip-address": string; "ip-address-type": string }[] }[] }>(["nodes", node, "qemu", vmid, "agent", "network-get-interfaces"], {}, { signal: ctx.signal });
+        const addresses = (net?.result ?? []).filter((i) => i.name !== "lo").flatMap((i) => i["ip-addresses"] ?? []);
+        const found = addresses.find((a) => a["ip-address-type"] === "ipv4" && usableIp(a["ip-address"])) ?? addresses.find((a) => usableIp(a["ip-address"]));
+        if (found) return found["ip-address"];
+      } else {
+        const list = (await ctx.pve.get<{ name: string; inet?: string; inet6?: string }[] | null>(["nodes", node, "lxc", vmid, "interfaces"], {}, { signal: ctx.signal })) ?? [];
+        const found = list.filter((i) => i.name !== "lo").flatMap((i) => [i.inet, i.inet6]).find((a): a is string => !!a && usableIp(a));
+        if (found) return found.split("/")[0] as string;
+      }
+    } catch {
+      // Not yet: the agent answers once the guest has booted (PVE: 500 "not running").
+    }
+    if (performance.now() >= deadline || ctx.signal.aborted) return null;
+    await Bun.sleep(Math.min(1000, Math.max(50, deadline - performance.now())));
+  }
+}
+
+/** The create task, then (when asked) the address; one budget for both. */
+async function finishProvision(
+  ctx: ToolContext,
+  what: string,
+  upid: string,
+  node: string,
+  type: f.GuestType,
+  vmid: number,
+  args: { wait: boolean; wait_timeout_s: number; wait_for_ip: boolean },
+): Promise<{ text: string; data: v.InferOutput<typeof ProvisionedOutput> }> {
+  const started = performance.now();
+  const result = await finishTask(ctx, what, upid, node, vmid, { wait: args.wait || args.wait_for_ip, wait_timeout_s: args.wait_timeout_s });
+  const data = { ...result.data, newid: vmid, ip: null, ip_state: "not_requested" as "reported" | "not_reported" | "not_requested" };
+  if (!args.wait_for_ip || result.data.state !== "ok") return { text: result.text, data };
+  const ip = await waitForAddress(ctx, node, type, vmid, started + args.wait_timeout_s * 1000);
+  const waited = Math.round((performance.now() - started) / 100) / 10;
+  const line = ip
+    ? `IP address: ${ip} (reported by ${type === "qemu" ? "the guest agent" : "the container's interfaces"} after ${waited} s).`
+    : `No IP address reported within the ${args.wait_timeout_s} s budget${type === "qemu" ? " (the guest agent has not answered with one yet; it needs qemu-guest-agent running in the guest)" : ""}. Ask again later with proxmox_guest_info {"vmid": ${vmid}}.`;
+  return { text: `${result.text}\n${line}`, data: { ...data, ip, ip_state: ip ? "reported" : "not_reported" } };
 }
 
 /** A free vmid: the one asked for (refused if taken) or PVE's next free one. */
-async function pickNewVmid(ctx: ToolContext, wanted: number | undefined): Promise<number> {
+export async function pickNewVmid(ctx: ToolContext, wanted: number | undefined): Promise<number> {
   if (wanted !== undefined) {
     checkVmidPolicy(ctx, wanted, "new guest id");
     const taken = (await listGuests(ctx.pve, ctx.signal)).find((g) => g.vmid === wanted);
@@ -52,7 +108,7 @@ async function pickNewVmid(ctx: ToolContext, wanted: number | undefined): Promis
 }
 
 /** Refuses a node that is not in the cluster or not online, before the create request. */
-async function checkNodeOnline(pve: PveClient, node: string, signal: AbortSignal): Promise<void> {
+export async function checkNodeOnline(pve: PveClient, node: string, signal: AbortSignal): Promise<void> {
   const nodes = await listResources(pve, "node", signal);
   const found = nodes.find((n) => n.node === node);
   if (!found) throw new InputError(`Node ${node} is not in the cluster.`, `Nodes: ${nodes.map((n) => n.node).join(", ")}.`);
@@ -86,62 +142,83 @@ export const createContainer = defineTool({
     password: v.optional(v.pipe(v.string("password must be a string"), v.minLength(5, "password must be at least 5 characters"), v.maxLength(256, "password is at most 256 characters"), v.description("Root password (or give ssh_public_keys)."))),
     ssh_public_keys: v.optional(v.pipe(v.string(), v.maxLength(16384, "ssh_public_keys is at most 16 KiB"), v.regex(/^(ssh-|ecdsa-|sk-)/, "ssh_public_keys must be OpenSSH public keys, one per line (ssh-ed25519 AAAA…)"), v.description("OpenSSH public keys for root, one per line."))),
     unprivileged: v.optional(v.pipe(v.boolean(), v.description("Unprivileged container (default true; safer).")), true),
+    features: v.optional(
+      v.pipe(
+        v.strictObject({
+          nesting: v.optional(v.pipe(v.boolean(), v.description("Nested containers."))),
+          keyctl: v.optional(v.pipe(v.boolean(), v.description("keyctl() syscall."))),
+        }),
+        v.description("Docker-in-LXC needs both."),
+      ),
+    ),
+    onboot: v.optional(v.pipe(v.boolean(), v.description("Start when the node boots (default false)."))),
+    tags: tagsInput,
+    description: v.optional(v.pipe(v.string(), v.maxLength(8192, "description is at most 8192 characters"), v.description("Notes shown in the PVE GUI."))),
+    nameserver: nameservers,
+    searchdomain: searchdomains,
     start: v.optional(v.pipe(v.boolean(), v.description("Start it once created (default false).")), false),
+    wait_for_ip: waitForIp,
     ...waitFields(false),
   }),
-  output: CreatedOutput,
+  output: ProvisionedOutput,
   async handler(args, ctx) {
     if (args.gateway && args.ip === "dhcp") throw new InputError("gateway goes with a static ip; with dhcp the gateway comes from DHCP.", "Give ip as e.g. 192.168.1.50/24, or leave gateway out.");
     if (!args.password && !args.ssh_public_keys) throw new InputError("A container needs a way in: give password or ssh_public_keys.");
+    if (args.wait_for_ip && !args.start) throw new InputError("wait_for_ip needs start: true; a stopped container has no address.");
+    if (args.features?.keyctl && !args.unprivileged) throw new InputError("features.keyctl is for unprivileged containers only (PVE refuses it otherwise).", "Leave unprivileged at true, or drop keyctl.");
     checkNodePolicy(ctx, args.node);
     await checkNodeOnline(ctx.pve, args.node, ctx.signal);
     const vmid = await pickNewVmid(ctx, args.vmid);
     // Security: each value is checked for the property string's separators before it joins one.
     const net0 = propertyString([["name", "eth0"], ["bridge", args.bridge, "bridge"], ["ip", args.ip, "ip"], args.gateway !== undefined && ["gw", args.gateway, "gateway"]]);
-    const keys = sshKeySummary(args.ssh_public_keys);
-    const upid = await approveAndSend<string>(
-      ctx,
-      {
-        action: `Create container ${vmid} (${args.hostname}) on ${args.node}`,
-        target: { vmid, node: args.node, type: "lxc", name: args.hostname, state: `vmid ${vmid} is free` },
-        details: [
-          `new vmid ${vmid}, hostname ${args.hostname}, on node ${args.node}`,
-          args.unprivileged ? "unprivileged container" : "PRIVILEGED container: root inside is root on the host",
-          `template ${args.ostemplate}; root disk ${args.disk_gb} GiB on ${args.storage}; ${args.cores} cores, ${args.memory_mb} MiB`,
-          `network: ${args.ip} on ${args.bridge}`,
-          keys ? `SSH keys added for root: ${keys}` : "no SSH keys added",
-          ...(args.password ? ["a root password is set"] : []),
-          args.start ? "started once created" : "left stopped",
-        ],
-      },
-      {
-        method: "POST",
-        segments: ["nodes", args.node, "lxc"],
-        params: {
-          vmid,
-          ostemplate: args.ostemplate,
-          hostname: args.hostname,
-          rootfs: propertyString([[null, `${args.storage}:${args.disk_gb}`, "storage"]]),
-          cores: args.cores,
-          memory: args.memory_mb,
-          swap: args.swap_mb,
-          net0,
-          password: args.password,
-          "ssh-public-keys": args.ssh_public_keys,
-          unprivileged: args.unprivileged,
-          start: args.start,
-        },
-      },
-    );
-    const result = await finishTask(ctx, `Create container ${vmid} (${args.hostname}) on ${args.node}`, upid, args.node, vmid, args);
-    return { text: result.text, data: { ...result.data, newid: vmid } };
+    const features = args.features ? propertyString(Object.entries(args.features).filter(([, on]) => on !== undefined).map(([k, on]) => [k, on ? 1 : 0] as const)) : undefined;
+    const tags = args.tags === undefined ? undefined : tagString(args.tags);
+    const params = {
+      vmid,
+      ostemplate: args.ostemplate,
+      hostname: args.hostname,
+      rootfs: propertyString([[null, `${args.storage}:${args.disk_gb}`, "storage"]]),
+      cores: args.cores,
+      memory: args.memory_mb,
+      swap: args.swap_mb,
+      net0,
+      password: args.password,
+      "ssh-public-keys": args.ssh_public_keys,
+      unprivileged: args.unprivileged,
+      features: features || undefined,
+      onboot: args.onboot,
+      tags,
+      description: args.description,
+      nameserver: args.nameserver?.split(/[ ,;]+/).filter(Boolean).join(" "),
+      searchdomain: args.searchdomain?.split(/[ ,;]+/).filter(Boolean).join(" "),
+      start: args.start,
+    };
+    const upid = await approveAndSend<string>(ctx, {
+      action: `Create container ${vmid} (${args.hostname}) on ${args.node}`,
+      target: { vmid, node: args.node, type: "lxc", name: args.hostname },
+      details: [
+        `new vmid ${vmid}, hostname ${args.hostname}, on node ${args.node}`,
+        args.unprivileged ? "unprivileged container" : "PRIVILEGED container: root inside is root on the host",
+        ...(features ? [`features: ${features}`] : []),
+        `template ${args.ostemplate}; root disk ${args.disk_gb} GiB on ${args.storage}; ${args.cores} cores, ${args.memory_mb} MiB`,
+        `network: ${args.ip} on ${args.bridge}`,
+        args.ssh_public_keys ? `SSH keys added for root: ${sshKeySummary(args.ssh_public_keys)}` : "no SSH keys added",
+        ...(args.password ? ["a root password is set"] : []),
+        ...(tags ? [`tags: ${tags}`] : []),
+        ...(args.onboot ? ["starts when the node boots"] : []),
+        args.start ? `started once created${args.wait_for_ip ? ", then its IP address is awaited" : ""}` : "left stopped",
+      ],
+    }, { method: "POST", segments: ["nodes", args.node, "lxc"], params });
+    return finishProvision(ctx, `Create container ${vmid} (${args.hostname}) on ${args.node}`, upid, args.node, "lxc", vmid, args);
   },
 });
+
+const CIUSER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 export const createVm = defineTool({
   name: "proxmox_create_vm",
   title: "Create a VM",
-  description: "Create a QEMU VM with one disk, one virtio NIC and optionally an installer ISO. Returns the new vmid and the create task.",
+  description: "Create a QEMU VM: one disk (or a cloud image, import_from, with cloud-init), a virtio NIC, optionally an ISO. start + wait_for_ip returns the address the guest agent reports.",
   tier: 2,
   toolset: "provision",
   inDefault: true,
@@ -154,55 +231,82 @@ export const createVm = defineTool({
     sockets: v.optional(int("sockets", 1, 16, "CPU sockets (default 1)."), 1),
     memory_mb: v.optional(int("memory_mb", 16, 4_194_304, "Memory in MiB (default 2048)."), 2048),
     storage: v.optional(v.pipe(f.storage, v.description("Storage for the disk (default local-lvm).")), "local-lvm"),
-    disk_gb: v.optional(int("disk_gb", 1, 131072, "Disk size in GiB (default 32)."), 32),
+    disk_gb: v.optional(int("disk_gb", 1, 131072, "Disk in GiB (default 32; not with import_from).")),
     iso: v.optional(v.pipe(f.isoVolid, v.description("Installer ISO volume, e.g. local:iso/debian-12.iso; omit for none."))),
+    import_from: v.optional(v.pipe(f.volid, v.description("Cloud image to import as scsi0, e.g. local:import/noble.qcow2."))),
     bridge,
     ostype: v.optional(
       v.pipe(v.picklist(["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"], "ostype must be a PVE ostype such as l26 (Linux) or win11"), v.description("Guest OS type (default l26 = Linux).")),
       "l26",
     ),
+    agent: v.optional(v.pipe(v.boolean(), v.description("QEMU guest agent device (default true).")), true),
+    ciuser: v.optional(v.pipe(v.string(), v.regex(CIUSER_RE, "ciuser must be a Linux user name such as debian"), v.description("Cloud-init user name."))),
+    cipassword: v.optional(v.pipe(v.string(), v.minLength(5, "cipassword must be at least 5 characters"), v.maxLength(256), v.description("Cloud-init user's password (prefer sshkeys)."))),
+    sshkeys: v.optional(v.pipe(sshKeysInput, v.description("Cloud-init: OpenSSH public keys, one per line."))),
+    ip: v.optional(
+      v.pipe(v.string(), v.check((s) => s === "dhcp" || IPV4_CIDR_RE.test(s), "ip must be dhcp or an IPv4 address with prefix, e.g. 192.168.1.50/24"), v.description("Cloud-init: dhcp (default) or IPv4/prefix.")),
+    ),
+    gateway: v.optional(v.pipe(v.string(), v.check((s) => IPV4_RE.test(s), "gateway must be an IPv4 address, e.g. 192.168.1.1"), v.description("Cloud-init IPv4 gateway."))),
+    nameserver: nameservers,
+    searchdomain: searchdomains,
+    tags: tagsInput,
     start: v.optional(v.pipe(v.boolean(), v.description("Start it once created (default false).")), false),
+    wait_for_ip: waitForIp,
     ...waitFields(false),
   }),
-  output: CreatedOutput,
+  output: ProvisionedOutput,
   async handler(args, ctx) {
+    if (args.import_from && args.disk_gb !== undefined) throw new InputError("disk_gb does not go with import_from: the imported disk keeps the image's size.", "Leave disk_gb out, then grow the disk with proxmox_resize_disk (e.g. size +20G).");
+    if (args.gateway && (!args.ip || args.ip === "dhcp")) throw new InputError("gateway goes with a static ip; with dhcp the gateway comes from DHCP.", "Give ip as e.g. 192.168.1.50/24, or leave gateway out.");
+    if (args.wait_for_ip && !args.start) throw new InputError("wait_for_ip needs start: true; a stopped VM has no address.");
+    if (args.wait_for_ip && !args.agent) throw new InputError("wait_for_ip needs agent: true; the address comes from the QEMU guest agent.");
+    const cloudInit = args.import_from !== undefined || [args.ciuser, args.cipassword, args.sshkeys, args.ip, args.nameserver, args.searchdomain].some((x) => x !== undefined);
     checkNodePolicy(ctx, args.node);
     await checkNodeOnline(ctx.pve, args.node, ctx.signal);
     const vmid = await pickNewVmid(ctx, args.vmid);
-    const upid = await approveAndSend<string>(
-      ctx,
-      {
-        action: `Create VM ${vmid} (${args.name}) on ${args.node}`,
-        target: { vmid, node: args.node, type: "qemu", name: args.name, state: `vmid ${vmid} is free` },
-        details: [
-          `new vmid ${vmid}, name ${args.name}, on node ${args.node}`,
-          `${args.sockets}×${args.cores} cores, ${args.memory_mb} MiB, disk ${args.disk_gb} GiB on ${args.storage}, NIC on ${args.bridge}`,
-          args.iso ? `installer ISO attached: ${args.iso}` : "no ISO attached",
-          args.start ? "started once created" : "left stopped",
-        ],
-      },
-      {
-        method: "POST",
-        segments: ["nodes", args.node, "qemu"],
-        params: {
-          vmid,
-          name: args.name,
-          cores: args.cores,
-          sockets: args.sockets,
-          memory: String(args.memory_mb),
-          scsihw: "virtio-scsi-single",
-          // Security: an iso holding ',' or '=' would add drive options (media=disk, a second file).
-          scsi0: propertyString([[null, `${args.storage}:${args.disk_gb}`, "storage"]]),
-          ide2: args.iso ? propertyString([[null, args.iso, "iso"], ["media", "cdrom"]]) : undefined,
-          boot: args.iso ? "order=scsi0;ide2;net0" : "order=scsi0;net0",
-          net0: propertyString([[null, "virtio"], ["bridge", args.bridge, "bridge"]]),
-          ostype: args.ostype,
-          start: args.start,
-        },
-      },
-    );
-    const result = await finishTask(ctx, `Create VM ${vmid} (${args.name}) on ${args.node}`, upid, args.node, vmid, args);
-    return { text: result.text, data: { ...result.data, newid: vmid } };
+    // Security: an iso or image holding ',' or '=' would add drive options (media=disk, a second file).
+    const scsi0 = args.import_from ? propertyString([[null, `${args.storage}:0`, "storage"], ["import-from", args.import_from, "import_from"]]) : propertyString([[null, `${args.storage}:${args.disk_gb ?? 32}`, "storage"]]);
+    const cloudDrive = args.iso ? "ide0" : "ide2";
+    const ipconfig0 = cloudInit ? propertyString([["ip", args.ip ?? "dhcp", "ip"], args.gateway !== undefined && ["gw", args.gateway, "gateway"]]) : undefined;
+    const params = {
+      vmid,
+      name: args.name,
+      cores: args.cores,
+      sockets: args.sockets,
+      memory: String(args.memory_mb),
+      scsihw: "virtio-scsi-single",
+      scsi0,
+      ide2: args.iso ? propertyString([[null, args.iso, "iso"], ["media", "cdrom"]]) : undefined,
+      ...(cloudInit ? { [cloudDrive]: propertyString([[null, `${args.storage}:cloudinit`, "storage"]]) } : {}),
+      boot: args.iso ? "order=scsi0;ide2;net0" : "order=scsi0;net0",
+      net0: propertyString([[null, "virtio"], ["bridge", args.bridge, "bridge"]]),
+      ostype: args.ostype,
+      agent: args.agent ? "enabled=1" : undefined,
+      // Cloud images log to a serial console; without one their boot output is lost.
+      serial0: args.import_from ? "socket" : undefined,
+      ciuser: args.ciuser,
+      cipassword: args.cipassword,
+      sshkeys: args.sshkeys ? urlencodeKeys(args.sshkeys) : undefined,
+      ipconfig0,
+      nameserver: args.nameserver?.split(/[ ,;]+/).filter(Boolean).join(" "),
+      searchdomain: args.searchdomain?.split(/[ ,;]+/).filter(Boolean).join(" "),
+      tags: args.tags === undefined ? undefined : tagString(args.tags),
+      start: args.start,
+    };
+    const upid = await approveAndSend<string>(ctx, {
+      action: `Create VM ${vmid} (${args.name}) on ${args.node}`,
+      target: { vmid, node: args.node, type: "qemu", name: args.name },
+      details: [
+        `new vmid ${vmid}, name ${args.name}, on node ${args.node}`,
+        `${args.sockets}×${args.cores} cores, ${args.memory_mb} MiB, NIC on ${args.bridge}`,
+        args.import_from ? `disk scsi0 imported from ${args.import_from} onto ${args.storage} (the image's size)` : `disk ${args.disk_gb ?? 32} GiB on ${args.storage}`,
+        args.iso ? `installer ISO attached: ${args.iso}` : "no ISO attached",
+        ...(cloudInit ? [`cloud-init drive on ${cloudDrive}: user ${args.ciuser ?? "(the image's default)"}, ${ipconfig0}`, args.sshkeys ? `SSH keys added: ${sshKeySummary(args.sshkeys)}` : "no SSH keys added", ...(args.cipassword ? ["a cloud-init password is set"] : [])] : []),
+        `guest agent: ${args.agent ? "enabled" : "off"}`,
+        args.start ? `started once created${args.wait_for_ip ? ", then its IP address is awaited" : ""}` : "left stopped",
+      ],
+    }, { method: "POST", segments: ["nodes", args.node, "qemu"], params });
+    return finishProvision(ctx, `Create VM ${vmid} (${args.name}) on ${args.node}`, upid, args.node, "qemu", vmid, args);
   },
 });
 

@@ -6,7 +6,8 @@ import * as f from "../pve/formats.ts";
 import { getTaskLog, getTaskStatus, taskSucceeded } from "../pve/tasks.ts";
 import { listEnvelope, wholeNumber } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
-import { finishTask, TaskOutput } from "./writes.ts";
+import { approveAndSend, checkNodePolicy, checkVmidPolicy, finishTask, resolveWriteTarget, TaskOutput, WRITE_HINTS } from "./writes.ts";
+import { findGuest } from "../pve/resources.ts";
 
 interface TaskListEntry {
   upid: string;
@@ -264,5 +265,56 @@ export const waitTask = defineTool({
     const parsed = f.parseUpid(args.upid);
     const vmid = parsed && /^\d+$/.test(parsed.id) ? Number(parsed.id) : null;
     return finishTask(ctx, `Task ${parsed?.type ?? ""}${parsed?.id ? ` ${parsed.id}` : ""}`, args.upid, parsed?.node ?? "", vmid, { wait: true, wait_timeout_s: args.timeout_s });
+  },
+});
+
+export const cancelTask = defineTool({
+  name: "proxmox_cancel_task",
+  title: "Stop a running task",
+  description: "Stop a running task (backup, restore, download, migration…) by UPID. A task that already ended is reported as such and left alone. What the task had done before it was stopped stays done.",
+  tier: 2,
+  toolset: "tasks",
+  annotations: { ...WRITE_HINTS, idempotentHint: true },
+  input: v.strictObject({ upid: f.upid }),
+  output: v.object({
+    upid: v.string(),
+    node: v.string(),
+    state: v.pipe(v.picklist(["stopped", "not_needed", "still_running"]), v.description("stopped: it was running and now stopped; not_needed: it had already ended; still_running: not stopped within 10 s.")),
+    exitstatus: v.nullable(v.string()),
+  }),
+  async handler(args, ctx) {
+    const parsed = f.parseUpid(args.upid);
+    const node = parsed?.node ?? "";
+    checkNodePolicy(ctx, node);
+    // A task about a guest is a write to that guest: the allowlist and protected tags apply.
+    const vmid = parsed && /^\d{3,9}$/.test(parsed.id) ? Number(parsed.id) : undefined;
+    if (vmid !== undefined) {
+      checkVmidPolicy(ctx, vmid, "the task's guest");
+      const guest = await findGuest(ctx.pve, vmid, {}, ctx.signal).catch(() => undefined);
+      if (guest) await resolveWriteTarget(ctx, { vmid, node: guest.node, type: guest.type });
+    }
+    const before = await getTaskStatus(ctx.pve, args.upid, ctx.signal);
+    const what = `Task ${before.type ?? parsed?.type ?? ""}${before.id ? ` ${before.id}` : ""} on ${node}`;
+    if (before.status === "stopped") {
+      return {
+        text: `${what} had already ended (${before.exitstatus ?? "no exit status"}); nothing was stopped.`,
+        data: { upid: args.upid, node, state: "not_needed" as const, exitstatus: before.exitstatus ?? null },
+      };
+    }
+    const segments = ["nodes", node, "tasks", args.upid] as const;
+    await approveAndSend<null>(ctx, { action: `Stop ${what}`, target: { node, vmid, state: "running" }, details: [`task ${args.upid}`, "work the task finished before it is stopped is not undone"] }, { method: "DELETE", segments });
+    const until = performance.now() + 10_000;
+    for (;;) {
+      const now = await getTaskStatus(ctx.pve, args.upid, ctx.signal);
+      if (now.status === "stopped") {
+        return { text: `${what} was stopped: ${now.exitstatus ?? "no exit status"}.`, data: { upid: args.upid, node, state: "stopped" as const, exitstatus: now.exitstatus ?? null } };
+      }
+      if (performance.now() >= until || ctx.signal.aborted) break;
+      await Bun.sleep(250);
+    }
+    return {
+      text: `${what} was asked to stop but is STILL RUNNING after 10 s. Check it with proxmox_get_task_status {"upid": "${args.upid}"}.`,
+      data: { upid: args.upid, node, state: "still_running" as const, exitstatus: null },
+    };
   },
 });

@@ -3,10 +3,12 @@
 // which checks the answer against the tool's output schema.
 import { describe, expect, test } from "bun:test";
 import { WRITE_TOOLS } from "../../src/tools/index.ts";
-import { callTool, envFor, withSession } from "../helpers/harness.ts";
+import { callTool, envFor, pveGet, withSession } from "../helpers/harness.ts";
 import { useSimulator } from "../helpers/sim.ts";
 
 const sim = useSimulator();
+const BACKUP_OF_100 = "<a backup of 100>";
+const A_RUNNING_TASK = "<a running task>";
 
 // Arguments each write tool needs on the demo cluster to get as far as its plan.
 const PLANNABLE: Record<string, Record<string, unknown>> = {
@@ -25,7 +27,27 @@ const PLANNABLE: Record<string, Record<string, unknown>> = {
   proxmox_destroy_resource: { vmid: 105, destructive: true },
   proxmox_guest_exec: { vmid: 100, command: ["hostname"], destructive: true },
   proxmox_api: { method: "POST", path: "/nodes/pve1/qemu/100/firewall/rules", params: { type: "in", action: "DROP", dport: "23", proto: "tcp" } },
+  proxmox_update_config: { vmid: 104, cores: 6, tags: ["lab", "win"] },
+  proxmox_resize_disk: { vmid: 104, disk: "scsi0", size: "+1G" },
+  proxmox_restore_backup: { volid: BACKUP_OF_100, vmid: 7800 },
+  proxmox_verify_backup: { volid: BACKUP_OF_100, scratch_vmid: 7801 },
+  proxmox_download_to_storage: { node: "pve1", storage: "local", url: "https://198.51.100.7/images/plan.qcow2", content: "import" },
+  proxmox_cancel_task: { upid: A_RUNNING_TASK },
 };
+
+/** Values that exist only once the simulator runs (backup names carry its clock, tasks its pids). */
+async function resolved(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const out = { ...args };
+  if (out.volid === BACKUP_OF_100) {
+    const list = await pveGet<{ volid: string; vmid?: number }[]>(sim(), "/nodes/pve1/storage/nas-backup/content?content=backup");
+    out.volid = list.find((v) => v.vmid === 100)?.volid;
+  }
+  if (out.upid === A_RUNNING_TASK) {
+    sim().scriptNextTask({ outcome: "ok", durationMs: 60_000 });
+    out.upid = sim().tasks.start({ node: "pve1", type: "vzdump", id: "104", user: "root@pam", log: ["INFO: starting new backup job"] });
+  }
+  return out;
+}
 
 const ENV = { PROXMOX_ENABLE_DESTRUCTIVE: "1" };
 
@@ -38,7 +60,7 @@ describe("dry_run on every write tool", () => {
     await withSession(envFor(sim(), ENV), async (s) => {
       for (const [name, args] of Object.entries(PLANNABLE)) {
         sim().resetLog();
-        const answer = await callTool(s, name, { ...args, dry_run: true });
+        const answer = await callTool(s, name, { ...(await resolved(args)), dry_run: true });
         expect({ name, isError: answer.isError, text: answer.isError ? answer.text : "" }).toEqual({ name, isError: false, text: "" });
         expect(sim().requests.filter((r) => r.method !== "GET").map((r) => `${name}: ${r.method} ${r.path}`)).toEqual([]);
         const plan = (answer.structured as { dry_run: boolean; plan: { requests: { method: string; path: string }[]; action: string } }).plan;

@@ -344,6 +344,14 @@ export function validPool(sim: Simulator): ValidPool {
     "/nodes/pve1/qemu/100/firewall/rules",
     "/pools",
     "/nodes/pve1/qemu/100/termproxy",
+    // day-2 tools: disks as PVE names them, sizes, URLs, checksums
+    "scsi0",
+    "rootfs",
+    "+2G",
+    "64G",
+    "https://198.51.100.7/images/noble.qcow2",
+    "noble.qcow2",
+    `sha256:${"ab".repeat(32)}`,
   ];
   return { vmids, upids, strings };
 }
