@@ -81,7 +81,12 @@ export async function runTour(registry: ToolRegistry, out: (text: string) => voi
     out(`▶ ${step.say}   ${step.tool} ${JSON.stringify(step.args)}`);
     const outcome = await registry.call(step.tool, step.args);
     out(`${alignTables(outcome.text)}\n`);
-    if (outcome.isError !== (step.refused === true)) return 1;
+    // A scenario cluster (standalone, a read-only token) may not hold what the day-2 walk
+    // needs: its honest answer was shown; the walk stops there, the tour goes on.
+    if (outcome.isError !== (step.refused === true)) {
+      out("(The day-2 walk stops here: this simulated cluster is not set up for it.)\n");
+      break;
+    }
   }
   if (registry.tools.some((t) => t.name === "proxmox_start_resource")) {
     out(`▶ A write without consent is refused before any request:   proxmox_start_resource {"vmid": 100}`);

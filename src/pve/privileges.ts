@@ -102,7 +102,7 @@ export const TOOL_REQUESTS: Record<string, ToolRequests> = {
   proxmox_recent_tasks: { requests: [["GET", "/cluster/tasks"], ["GET", "/nodes/{node}/tasks"]], inHandler: ["tasks"] },
   proxmox_list_backups: { requests: [inventory, ["GET", "/nodes/{node}/storage/{storage}/content"], ["GET", "/access/permissions"]], inHandler: ["backups"] },
   proxmox_resource_usage: { requests: [inventory, ["GET", "/nodes/{node}/rrddata"], ...guest("/rrddata")] },
-  proxmox_list_templates: { requests: [inventory, ["GET", "/nodes/{node}/storage/{storage}/content"]] },
+  proxmox_list_templates: { requests: [inventory, ["GET", "/nodes/{node}/storage/{storage}/content"], ["GET", "/nodes/{node}/aplinfo"]] },
   proxmox_get_task_status: { requests: [["GET", "/nodes/{node}/tasks/{upid}/status"], ["GET", "/nodes/{node}/tasks"]] },
   proxmox_get_task_log: { requests: [["GET", "/nodes/{node}/tasks/{upid}/log"]] },
   proxmox_list_storage: { requests: [inventory] },
@@ -140,6 +140,31 @@ export const TOOL_REQUESTS: Record<string, ToolRequests> = {
   // before, and containers go over SSH, outside PVE's ACLs: an opt-in tool (toolset guest)
   // that the tier verdicts do not judge; PVE's 403 names the privilege when it is missing.
   proxmox_guest_exec: { requests: [inventory, ["GET", "/cluster/status"]] },
+  proxmox_update_config: { requests: [inventory, ...guest("/config"), ...guest("/pending"), ...guest("/config", "PUT")] },
+  proxmox_resize_disk: { requests: [inventory, ...guest("/config"), ...guest("/resize", "PUT")] },
+  proxmox_restore_backup: {
+    requests: [inventory, ["GET", "/nodes/{node}/storage/{storage}/content"], ["GET", "/nodes/{node}/vzdump/extractconfig"], ["GET", "/cluster/nextid"], ["POST", "/nodes/{node}/qemu"], ["POST", "/nodes/{node}/lxc"]],
+    inHandler: ["create", "backups"],
+  },
+  proxmox_verify_backup: {
+    requests: [
+      inventory,
+      ["GET", "/nodes/{node}/storage/{storage}/content"],
+      ["GET", "/nodes/{node}/vzdump/extractconfig"],
+      ["GET", "/cluster/nextid"],
+      ["POST", "/nodes/{node}/qemu"],
+      ["POST", "/nodes/{node}/lxc"],
+      ...guest("/status/start", "POST"),
+      ...guest("/status/current"),
+      ["POST", "/nodes/{node}/qemu/{vmid}/agent/ping"],
+      ...guest("/status/stop", "POST"),
+      ...guest("/config"),
+      ...guest("", "DELETE"),
+    ],
+    inHandler: ["create", "backups"],
+  },
+  proxmox_download_to_storage: { requests: [inventory, ["GET", "/nodes/{node}/aplinfo"], ["GET", "/nodes/{node}/storage/{storage}/content"], ["POST", "/nodes/{node}/aplinfo"], ["POST", "/nodes/{node}/storage/{storage}/download-url"]] },
+  proxmox_cancel_task: { requests: [inventory, ["GET", "/nodes/{node}/tasks/{upid}/status"], ["DELETE", "/nodes/{node}/tasks/{upid}"]] },
   // Any operation: each call needs what the schema's check for that operation says, which
   // proxmox_api checks per call; nothing can be judged for it ahead of the call.
   proxmox_api: { requests: [] },
@@ -157,7 +182,9 @@ export function toolNeeds(tool: string): Need[] {
   for (const raw of all) {
     // PVE ≤ 8.4 guarded guest-agent calls with VM.Monitor; 9.0 split it into VM.GuestAgent.*
     // (qemu-server). A PVE 8 token with VM.Monitor is as good as a PVE 9 one with the new ones.
-    const need = raw.any && raw.privs.some((p) => p.startsWith("VM.GuestAgent.")) ? { ...raw, privs: [...raw.privs, "VM.Monitor"] } : raw;
+    // pve-storage 8.1 (fix #5254): download-url takes Sys.AccessNetwork on the node, or, as before it, Sys.Modify.
+    const need =
+      raw.any && raw.privs.some((p) => p.startsWith("VM.GuestAgent.")) ? { ...raw, privs: [...raw.privs, "VM.Monitor"] } : raw.privs.length === 1 && raw.privs[0] === "Sys.AccessNetwork" ? { ...raw, privs: [...raw.privs, "Sys.Modify"], any: true } : raw;
     const key = `${need.path} ${need.any ? "any" : "all"} ${need.privs.join(",")}`;
     if (!seen.has(key)) seen.set(key, need);
   }
