@@ -17,7 +17,7 @@ const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoDemoDemoDemoDemoDemoDemoDe
 
 // Day 2 on the same cluster: fetch, provision a reachable VM, snapshot it, grow it, change it.
 const DAY2: { say: string; tool: string; args: Record<string, unknown>; refused?: boolean }[] = [
-  { say: "Which container templates can be downloaded?", tool: "proxmox_list_templates", args: { catalogue: true, name: "debian" } },
+  { say: "Which container templates can be downloaded?", tool: "proxmox_list_templates", args: { catalogue: true } },
   { say: "Fetch one onto local", tool: "proxmox_download_to_storage", args: { node: "pve1", storage: "local", template: "debian-13-standard_13.1-2_amd64.tar.zst", confirm: true } },
   { say: "The node is never sent into your own network (SSRF):", tool: "proxmox_download_to_storage", args: { node: "pve1", storage: "local", url: "https://169.254.169.254/latest/meta-data/disk.iso", content: "iso", confirm: true }, refused: true },
   {

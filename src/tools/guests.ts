@@ -250,7 +250,8 @@ function flattenConfig(config: Record<string, unknown>): Record<string, string |
   return out;
 }
 
-const CATALOGUE_MAX = 40;
+// The whole index is about a hundred entries: one compact table, no filter needed.
+const CATALOGUE_MAX = 200;
 
 const CatalogueRow = v.object({ template: v.string(), package: v.string(), version: v.string(), os: v.string(), section: v.string(), headline: v.string() });
 
@@ -266,7 +267,7 @@ interface AplEntry {
 export const listTemplates = defineTool({
   name: "proxmox_list_templates",
   title: "List templates",
-  description: "Templates to create guests from: LXC templates (vztmpl, the ostemplate of proxmox_create_container) and VM templates (to clone). catalogue: true lists the downloadable appliances instead.",
+  description: "Templates: LXC (vztmpl, for ostemplate) and VM ones (to clone); catalogue: true lists downloadable appliances.",
   tier: 1,
   toolset: "inventory",
   inDefault: true,
@@ -274,8 +275,7 @@ export const listTemplates = defineTool({
   input: v.strictObject({
     node: v.optional(f.node),
     storage: v.optional(f.storage),
-    catalogue: v.optional(v.pipe(v.boolean("catalogue must be true or false"), v.description("List the downloadable appliance catalogue (GET aplinfo) instead of what is on the storages."))),
-    name: v.optional(v.pipe(v.string(), v.maxLength(128, "name filter is at most 128 characters"), v.description("With catalogue: case-insensitive substring of the template or its headline."))),
+    catalogue: v.optional(v.pipe(v.boolean("catalogue must be true or false"), v.description("Appliance catalogue."))),
   }),
   output: v.object({
     lxc: v.array(v.object({ volid: v.string(), storage: v.string(), node: v.string(), size_bytes: v.number() })),
@@ -289,19 +289,17 @@ export const listTemplates = defineTool({
       const node = args.node ?? nodes[0]?.node;
       if (!node) throw new NotFoundError("No node is online to read the appliance catalogue from.", "Check the nodes with proxmox_status.");
       const list = (await ctx.pve.get<AplEntry[] | null>(["nodes", node, "aplinfo"], {}, { signal: ctx.signal })) ?? [];
-      const needle = args.name?.toLowerCase();
       const rows = list
         .filter((a) => typeof a.template === "string")
         .map((a) => ({ template: a.template as string, package: a.package ?? "", version: a.version ?? "", os: a.os ?? "", section: a.section ?? "", headline: (a.headline ?? "").slice(0, 120) }))
-        .filter((a) => !needle || a.template.toLowerCase().includes(needle) || a.headline.toLowerCase().includes(needle))
         .sort((a, b) => a.section.localeCompare(b.section) || a.template.localeCompare(b.template));
       const items = rows.slice(0, CATALOGUE_MAX);
       const more = rows.length - items.length;
       const text = [
-        `${rows.length} appliance templates in the catalogue of ${node}${needle ? ` matching "${args.name}"` : ""}; download one with proxmox_download_to_storage {"node": "${node}", "storage": "local", "template": "<template>"}.`,
+        `${rows.length} appliance templates in the catalogue of ${node}; download one with proxmox_download_to_storage {"node": "${node}", "storage": "local", "template": "<template>"}.`,
         items.length ? table(["template", "section", "headline"], items.map((a) => [a.template, a.section, a.headline])) : "(none)",
       ].join("\n");
-      return { text: text + moreLine(more, "name"), data: { lxc: [], vm: [], unreachable: [], catalogue: { node, total: rows.length, returned: items.length, more, items } } };
+      return { text: text + moreLine(more, "the node"), data: { lxc: [], vm: [], unreachable: [], catalogue: { node, total: rows.length, returned: items.length, more, items } } };
     }
     const [storages, nodes, guests] = await Promise.all([listResources(ctx.pve, "storage", ctx.signal), listResources(ctx.pve, "node", ctx.signal), listGuests(ctx.pve, ctx.signal)]);
     const { targets, skipped } = readableStorages(storages, nodes, "vztmpl", args);

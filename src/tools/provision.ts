@@ -21,9 +21,9 @@ const dnsName = (what: string) =>
 
 const int = wholeNumber;
 
-const bridge = v.optional(v.pipe(v.string(), v.regex(BRIDGE_RE, "bridge must be a Linux bridge name such as vmbr0"), v.description("Network bridge (default vmbr0).")), "vmbr0");
+const bridge = v.optional(v.pipe(v.string(), v.regex(BRIDGE_RE, "bridge must be a Linux bridge name such as vmbr0"), v.description("Bridge (default vmbr0).")), "vmbr0");
 
-const newVmid = v.optional(v.pipe(f.vmid, v.description("Id for the new guest; the next free id when omitted.")));
+const newVmid = v.optional(v.pipe(f.vmid, v.description("New vmid (default: next free).")));
 
 const CreatedOutput = v.object({ ...TaskOutput.entries, newid: v.number() });
 
@@ -34,15 +34,10 @@ const ProvisionedOutput = v.object({
 });
 
 const TAGS_RE = /^[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*(;[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*)*$/;
-const tagsInput = v.optional(
-  v.pipe(
-    v.union([v.pipe(v.array(f.tag), v.maxLength(32, "at most 32 tags")), v.pipe(v.string(), v.maxLength(1024), v.check((s) => TAGS_RE.test(s), "tags as a string must be PVE's ';'-separated list, e.g. web;prod"))], 'tags must be a list such as ["web", "prod"] or PVE\'s string "web;prod"'),
-    v.description('Tags: ["web","prod"] or "web;prod".'),
-  ),
-);
-const nameservers = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => IPV4_RE.test(x) || /^[0-9a-fA-F:]{2,39}$/.test(x)), "nameserver must be IP addresses separated by spaces"), v.description("DNS servers, space-separated IPs.")));
-const searchdomains = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => DNS_NAME_RE.test(x)), "searchdomain must be DNS names separated by spaces"), v.description("DNS search domains, space-separated.")));
-const waitForIp = v.optional(v.pipe(v.boolean("wait_for_ip must be true or false"), v.description("With start: wait (within wait_timeout_s) for its IP address.")), false);
+const tagsInput = v.optional(v.pipe(v.array(f.tag, 'tags must be a list such as ["web", "prod"]'), v.maxLength(32, "at most 32 tags"), v.description("Tags.")));
+const nameservers = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => IPV4_RE.test(x) || /^[0-9a-fA-F:]{2,39}$/.test(x)), "nameserver must be IP addresses separated by spaces"), v.description("DNS server IPs.")));
+const searchdomains = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => DNS_NAME_RE.test(x)), "searchdomain must be DNS names separated by spaces"), v.description("Search domains.")));
+const waitForIp = v.optional(v.pipe(v.boolean("wait_for_ip must be true or false"), v.description("With start: await its IP.")), false);
 
 const usableIp = (ip: string) => !/^(127\.|169\.254\.|::1$|fe80:)/i.test(ip);
 
@@ -118,7 +113,7 @@ export async function checkNodeOnline(pve: PveClient, node: string, signal: Abor
 export const createContainer = defineTool({
   name: "proxmox_create_container",
   title: "Create a container",
-  description: "Create an LXC container from a template (ostemplate: see proxmox_list_templates). Unprivileged by default; DHCP on vmbr0 unless ip is given. Returns the new vmid and the task.",
+  description: "Create an LXC container from a template (unprivileged by default, DHCP unless ip); wait_for_ip returns its address.",
   tier: 2,
   toolset: "provision",
   inDefault: true,
@@ -126,37 +121,29 @@ export const createContainer = defineTool({
   input: v.strictObject({
     node: f.node,
     vmid: newVmid,
-    ostemplate: v.pipe(f.volid, v.description("Template volume, e.g. local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst.")),
-    hostname: v.pipe(dnsName("hostname"), v.description("The container's hostname.")),
-    storage: v.optional(v.pipe(f.storage, v.description("Storage for the root disk (default local-lvm).")), "local-lvm"),
-    disk_gb: v.optional(int("disk_gb", 1, 65536, "Root disk size in GiB (default 8)."), 8),
-    cores: v.optional(int("cores", 1, 8192, "CPU cores (default 1)."), 1),
-    memory_mb: v.optional(int("memory_mb", 16, 4_194_304, "Memory in MiB (default 512)."), 512),
-    swap_mb: v.optional(int("swap_mb", 0, 4_194_304, "Swap in MiB (default 512)."), 512),
+    ostemplate: v.pipe(f.volid, v.description("Template volid (proxmox_list_templates).")),
+    hostname: v.pipe(dnsName("hostname"), v.description("Hostname.")),
+    storage: v.optional(v.pipe(f.storage, v.description("Root disk storage (default local-lvm).")), "local-lvm"),
+    disk_gb: v.optional(int("disk_gb", 1, 65536, "Root disk GiB (default 8)."), 8),
+    cores: v.optional(int("cores", 1, 8192, "Cores (default 1)."), 1),
+    memory_mb: v.optional(int("memory_mb", 16, 4_194_304, "MiB (default 512)."), 512),
+    swap_mb: v.optional(int("swap_mb", 0, 4_194_304, "Swap MiB (default 512)."), 512),
     bridge,
     ip: v.optional(
-      v.pipe(v.string(), v.check((s) => s === "dhcp" || IPV4_CIDR_RE.test(s), "ip must be dhcp or an IPv4 address with prefix, e.g. 192.168.1.50/24"), v.description("dhcp (default) or IPv4/prefix, e.g. 192.168.1.50/24.")),
+      v.pipe(v.string(), v.check((s) => s === "dhcp" || IPV4_CIDR_RE.test(s), "ip must be dhcp or an IPv4 address with prefix, e.g. 192.168.1.50/24"), v.description("dhcp (default) or IPv4/prefix.")),
       "dhcp",
     ),
-    gateway: v.optional(v.pipe(v.string(), v.regex(IPV4_RE, "gateway must be an IPv4 address, e.g. 192.168.1.1"), v.description("IPv4 gateway, with a static ip."))),
-    password: v.optional(v.pipe(v.string("password must be a string"), v.minLength(5, "password must be at least 5 characters"), v.maxLength(256, "password is at most 256 characters"), v.description("Root password (or give ssh_public_keys)."))),
-    ssh_public_keys: v.optional(v.pipe(v.string(), v.maxLength(16384, "ssh_public_keys is at most 16 KiB"), v.regex(/^(ssh-|ecdsa-|sk-)/, "ssh_public_keys must be OpenSSH public keys, one per line (ssh-ed25519 AAAA…)"), v.description("OpenSSH public keys for root, one per line."))),
-    unprivileged: v.optional(v.pipe(v.boolean(), v.description("Unprivileged container (default true; safer).")), true),
-    features: v.optional(
-      v.pipe(
-        v.strictObject({
-          nesting: v.optional(v.pipe(v.boolean(), v.description("Nested containers."))),
-          keyctl: v.optional(v.pipe(v.boolean(), v.description("keyctl() syscall."))),
-        }),
-        v.description("Docker-in-LXC needs both."),
-      ),
-    ),
-    onboot: v.optional(v.pipe(v.boolean(), v.description("Start when the node boots (default false)."))),
+    gateway: v.optional(v.pipe(v.string(), v.regex(IPV4_RE, "gateway must be an IPv4 address, e.g. 192.168.1.1"), v.description("Gateway (static ip)."))),
+    password: v.optional(v.pipe(v.string("password must be a string"), v.minLength(5, "password must be at least 5 characters"), v.maxLength(256, "password is at most 256 characters"), v.description("Root password (or ssh_public_keys)."))),
+    ssh_public_keys: v.optional(v.pipe(v.string(), v.maxLength(16384, "ssh_public_keys is at most 16 KiB"), v.regex(/^(ssh-|ecdsa-|sk-)/, "ssh_public_keys must be OpenSSH public keys, one per line (ssh-ed25519 AAAA…)"), v.description("Root's public keys, one per line."))),
+    unprivileged: v.optional(v.pipe(v.boolean(), v.description("Default true (safer).")), true),
+    features: v.optional(v.pipe(v.array(v.picklist(["nesting", "keyctl"], "features are nesting and keyctl"), "features must be a list, e.g. [\"nesting\", \"keyctl\"]"), v.maxLength(2), v.description("[\"nesting\",\"keyctl\"] for Docker."))),
+    onboot: v.optional(v.pipe(v.boolean(), v.description("Start at boot."))),
     tags: tagsInput,
-    description: v.optional(v.pipe(v.string(), v.maxLength(8192, "description is at most 8192 characters"), v.description("Notes shown in the PVE GUI."))),
+    description: v.optional(v.pipe(v.string(), v.maxLength(8192, "description is at most 8192 characters"), v.description("Notes."))),
     nameserver: nameservers,
     searchdomain: searchdomains,
-    start: v.optional(v.pipe(v.boolean(), v.description("Start it once created (default false).")), false),
+    start: v.optional(v.pipe(v.boolean(), v.description("Start once created.")), false),
     wait_for_ip: waitForIp,
     ...waitFields(false),
   }),
@@ -165,13 +152,13 @@ export const createContainer = defineTool({
     if (args.gateway && args.ip === "dhcp") throw new InputError("gateway goes with a static ip; with dhcp the gateway comes from DHCP.", "Give ip as e.g. 192.168.1.50/24, or leave gateway out.");
     if (!args.password && !args.ssh_public_keys) throw new InputError("A container needs a way in: give password or ssh_public_keys.");
     if (args.wait_for_ip && !args.start) throw new InputError("wait_for_ip needs start: true; a stopped container has no address.");
-    if (args.features?.keyctl && !args.unprivileged) throw new InputError("features.keyctl is for unprivileged containers only (PVE refuses it otherwise).", "Leave unprivileged at true, or drop keyctl.");
+    if (args.features?.includes("keyctl") && !args.unprivileged) throw new InputError("features.keyctl is for unprivileged containers only (PVE refuses it otherwise).", "Leave unprivileged at true, or drop keyctl.");
     checkNodePolicy(ctx, args.node);
     await checkNodeOnline(ctx.pve, args.node, ctx.signal);
     const vmid = await pickNewVmid(ctx, args.vmid);
     // Security: each value is checked for the property string's separators before it joins one.
     const net0 = propertyString([["name", "eth0"], ["bridge", args.bridge, "bridge"], ["ip", args.ip, "ip"], args.gateway !== undefined && ["gw", args.gateway, "gateway"]]);
-    const features = args.features ? propertyString(Object.entries(args.features).filter(([, on]) => on !== undefined).map(([k, on]) => [k, on ? 1 : 0] as const)) : undefined;
+    const features = args.features?.length ? propertyString([...new Set(args.features)].map((k) => [k, 1] as const)) : undefined;
     const tags = args.tags === undefined ? undefined : tagString(args.tags);
     const params = {
       vmid,
@@ -218,7 +205,7 @@ const CIUSER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const createVm = defineTool({
   name: "proxmox_create_vm",
   title: "Create a VM",
-  description: "Create a QEMU VM: one disk (or a cloud image, import_from, with cloud-init), a virtio NIC, optionally an ISO. start + wait_for_ip returns the address the guest agent reports.",
+  description: "Create a QEMU VM with a disk or a cloud image (import_from, cloud-init), a virtio NIC, optionally an ISO; wait_for_ip returns its address.",
   tier: 2,
   toolset: "provision",
   inDefault: true,
@@ -226,31 +213,26 @@ export const createVm = defineTool({
   input: v.strictObject({
     node: f.node,
     vmid: newVmid,
-    name: v.pipe(dnsName("name"), v.description("The VM's name.")),
-    cores: v.optional(int("cores", 1, 512, "Cores per socket (default 2)."), 2),
-    sockets: v.optional(int("sockets", 1, 16, "CPU sockets (default 1)."), 1),
-    memory_mb: v.optional(int("memory_mb", 16, 4_194_304, "Memory in MiB (default 2048)."), 2048),
-    storage: v.optional(v.pipe(f.storage, v.description("Storage for the disk (default local-lvm).")), "local-lvm"),
-    disk_gb: v.optional(int("disk_gb", 1, 131072, "Disk in GiB (default 32; not with import_from).")),
-    iso: v.optional(v.pipe(f.isoVolid, v.description("Installer ISO volume, e.g. local:iso/debian-12.iso; omit for none."))),
-    import_from: v.optional(v.pipe(f.volid, v.description("Cloud image to import as scsi0, e.g. local:import/noble.qcow2."))),
+    name: v.pipe(dnsName("name"), v.description("VM name.")),
+    cores: v.optional(int("cores", 1, 512, "Cores/socket (default 2)."), 2),
+    sockets: v.optional(int("sockets", 1, 16, "Sockets (default 1)."), 1),
+    memory_mb: v.optional(int("memory_mb", 16, 4_194_304, "MiB (default 2048)."), 2048),
+    storage: v.optional(v.pipe(f.storage, v.description("Disk storage (default local-lvm).")), "local-lvm"),
+    disk_gb: v.optional(int("disk_gb", 1, 131072, "GiB (default 32; not with import_from).")),
+    iso: v.optional(v.pipe(f.isoVolid, v.description("Installer ISO volid."))),
+    import_from: v.optional(v.pipe(f.volid, v.description("Cloud image volid, e.g. local:import/noble.qcow2."))),
     bridge,
     ostype: v.optional(
-      v.pipe(v.picklist(["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"], "ostype must be a PVE ostype such as l26 (Linux) or win11"), v.description("Guest OS type (default l26 = Linux).")),
+      v.pipe(v.picklist(["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"], "ostype must be a PVE ostype such as l26 (Linux) or win11"), v.description("Default l26 (Linux).")),
       "l26",
     ),
-    agent: v.optional(v.pipe(v.boolean(), v.description("QEMU guest agent device (default true).")), true),
-    ciuser: v.optional(v.pipe(v.string(), v.regex(CIUSER_RE, "ciuser must be a Linux user name such as debian"), v.description("Cloud-init user name."))),
-    cipassword: v.optional(v.pipe(v.string(), v.minLength(5, "cipassword must be at least 5 characters"), v.maxLength(256), v.description("Cloud-init user's password (prefer sshkeys)."))),
-    sshkeys: v.optional(v.pipe(sshKeysInput, v.description("Cloud-init: OpenSSH public keys, one per line."))),
+    ciuser: v.optional(v.pipe(v.string(), v.regex(CIUSER_RE, "ciuser must be a Linux user name such as debian"), v.description("Cloud-init user."))),
+    sshkeys: v.optional(v.pipe(sshKeysInput, v.description("Cloud-init public keys, one per line."))),
     ip: v.optional(
-      v.pipe(v.string(), v.check((s) => s === "dhcp" || IPV4_CIDR_RE.test(s), "ip must be dhcp or an IPv4 address with prefix, e.g. 192.168.1.50/24"), v.description("Cloud-init: dhcp (default) or IPv4/prefix.")),
+      v.pipe(v.string(), v.check((s) => s === "dhcp" || IPV4_CIDR_RE.test(s), "ip must be dhcp or an IPv4 address with prefix, e.g. 192.168.1.50/24"), v.description("Cloud-init: dhcp or IPv4/prefix.")),
     ),
-    gateway: v.optional(v.pipe(v.string(), v.check((s) => IPV4_RE.test(s), "gateway must be an IPv4 address, e.g. 192.168.1.1"), v.description("Cloud-init IPv4 gateway."))),
-    nameserver: nameservers,
-    searchdomain: searchdomains,
-    tags: tagsInput,
-    start: v.optional(v.pipe(v.boolean(), v.description("Start it once created (default false).")), false),
+    gateway: v.optional(v.pipe(v.string(), v.check((s) => IPV4_RE.test(s), "gateway must be an IPv4 address, e.g. 192.168.1.1"), v.description("Cloud-init gateway."))),
+    start: v.optional(v.pipe(v.boolean(), v.description("Start once created.")), false),
     wait_for_ip: waitForIp,
     ...waitFields(false),
   }),
@@ -259,8 +241,7 @@ export const createVm = defineTool({
     if (args.import_from && args.disk_gb !== undefined) throw new InputError("disk_gb does not go with import_from: the imported disk keeps the image's size.", "Leave disk_gb out, then grow the disk with proxmox_resize_disk (e.g. size +20G).");
     if (args.gateway && (!args.ip || args.ip === "dhcp")) throw new InputError("gateway goes with a static ip; with dhcp the gateway comes from DHCP.", "Give ip as e.g. 192.168.1.50/24, or leave gateway out.");
     if (args.wait_for_ip && !args.start) throw new InputError("wait_for_ip needs start: true; a stopped VM has no address.");
-    if (args.wait_for_ip && !args.agent) throw new InputError("wait_for_ip needs agent: true; the address comes from the QEMU guest agent.");
-    const cloudInit = args.import_from !== undefined || [args.ciuser, args.cipassword, args.sshkeys, args.ip, args.nameserver, args.searchdomain].some((x) => x !== undefined);
+    const cloudInit = args.import_from !== undefined || [args.ciuser, args.sshkeys, args.ip].some((x) => x !== undefined);
     checkNodePolicy(ctx, args.node);
     await checkNodeOnline(ctx.pve, args.node, ctx.signal);
     const vmid = await pickNewVmid(ctx, args.vmid);
@@ -281,16 +262,13 @@ export const createVm = defineTool({
       boot: args.iso ? "order=scsi0;ide2;net0" : "order=scsi0;net0",
       net0: propertyString([[null, "virtio"], ["bridge", args.bridge, "bridge"]]),
       ostype: args.ostype,
-      agent: args.agent ? "enabled=1" : undefined,
+      // The guest agent is how a VM reports its address; PVE ignores it until the guest runs one.
+      agent: "enabled=1",
       // Cloud images log to a serial console; without one their boot output is lost.
       serial0: args.import_from ? "socket" : undefined,
       ciuser: args.ciuser,
-      cipassword: args.cipassword,
       sshkeys: args.sshkeys ? urlencodeKeys(args.sshkeys) : undefined,
       ipconfig0,
-      nameserver: args.nameserver?.split(/[ ,;]+/).filter(Boolean).join(" "),
-      searchdomain: args.searchdomain?.split(/[ ,;]+/).filter(Boolean).join(" "),
-      tags: args.tags === undefined ? undefined : tagString(args.tags),
       start: args.start,
     };
     const upid = await approveAndSend<string>(ctx, {
@@ -301,8 +279,8 @@ export const createVm = defineTool({
         `${args.sockets}×${args.cores} cores, ${args.memory_mb} MiB, NIC on ${args.bridge}`,
         args.import_from ? `disk scsi0 imported from ${args.import_from} onto ${args.storage} (the image's size)` : `disk ${args.disk_gb ?? 32} GiB on ${args.storage}`,
         args.iso ? `installer ISO attached: ${args.iso}` : "no ISO attached",
-        ...(cloudInit ? [`cloud-init drive on ${cloudDrive}: user ${args.ciuser ?? "(the image's default)"}, ${ipconfig0}`, args.sshkeys ? `SSH keys added: ${sshKeySummary(args.sshkeys)}` : "no SSH keys added", ...(args.cipassword ? ["a cloud-init password is set"] : [])] : []),
-        `guest agent: ${args.agent ? "enabled" : "off"}`,
+        ...(cloudInit ? [`cloud-init drive on ${cloudDrive}: user ${args.ciuser ?? "(the image's default)"}, ${ipconfig0}`, args.sshkeys ? `SSH keys added: ${sshKeySummary(args.sshkeys)}` : "no SSH keys added"] : []),
+        "guest agent: enabled",
         args.start ? `started once created${args.wait_for_ip ? ", then its IP address is awaited" : ""}` : "left stopped",
       ],
     }, { method: "POST", segments: ["nodes", args.node, "qemu"], params });

@@ -254,11 +254,14 @@ describe("proxmox_download_to_storage", () => {
   });
 
   test("the catalogue lists appliances, and one downloads by its template name", async () => {
-    const list = await call("proxmox_list_templates", { catalogue: true, name: "debian" }, {});
+    const list = await call("proxmox_list_templates", { catalogue: true }, {});
     const items = (list.structured as { catalogue: { items: { template: string }[] } }).catalogue.items;
     expect(items.length).toBeGreaterThan(0);
-    const answer = await call("proxmox_download_to_storage", { node: "pve1", storage: "local", template: items[0]?.template, confirm: true });
-    expect(answer.structured).toMatchObject({ state: "ok", volid: `local:vztmpl/${items[0]?.template}` });
+    const pick = items.find((t) => t.template.startsWith("ubuntu-24.04"))?.template;
+    const answer = await call("proxmox_download_to_storage", { node: "pve1", storage: "local", template: pick, confirm: true });
+    expect(answer.structured).toMatchObject({ state: "ok", volid: `local:vztmpl/${pick}` });
+    const again = await call("proxmox_download_to_storage", { node: "pve1", storage: "local", template: pick, confirm: true });
+    expect(again.structured).toMatchObject({ state: "not_needed" });
   });
 });
 
@@ -303,7 +306,7 @@ describe("provisioning a reachable guest", () => {
   });
 
   test("a container for Docker: unprivileged by default, nesting and keyctl, tags, DNS, started, with its address", async () => {
-    const answer = await call("proxmox_create_container", { node: "pve1", vmid: 7600, hostname: "docker-01", ostemplate: "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", ssh_public_keys: KEY, features: { nesting: true, keyctl: true }, tags: ["docker", "lab"], onboot: true, nameserver: "1.1.1.1 9.9.9.9", searchdomain: "lab.example", ip: "192.168.1.88/24", gateway: "192.168.1.1", start: true, wait_for_ip: true, confirm: true });
+    const answer = await call("proxmox_create_container", { node: "pve1", vmid: 7600, hostname: "docker-01", ostemplate: "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", ssh_public_keys: KEY, features: ["nesting", "keyctl"], tags: ["docker", "lab"], onboot: true, nameserver: "1.1.1.1 9.9.9.9", searchdomain: "lab.example", ip: "192.168.1.88/24", gateway: "192.168.1.1", start: true, wait_for_ip: true, confirm: true });
     expect(answer.structured).toMatchObject({ state: "ok", ip: "192.168.1.88", ip_state: "reported" });
     const post = writes().find((r) => r.path === "/nodes/pve1/lxc");
     expect(post?.params).toMatchObject({ unprivileged: "1", features: "nesting=1,keyctl=1", tags: "docker;lab", onboot: "1", nameserver: "1.1.1.1 9.9.9.9" });
@@ -356,13 +359,6 @@ describe("dry_run on the day-2 tools", () => {
     expect(String(plan.requests[0]?.params.net0)).toContain("link_down=1");
     expect(writes()).toHaveLength(0);
     expect(sim().state.guests.has(7700)).toBe(false);
-  });
-
-  test("create_vm with dry_run masks the cloud-init password in the plan", async () => {
-    const answer = await call("proxmox_create_vm", { node: "pve1", name: "dry-01", import_from: "local:import/jammy.qcow2", ciuser: "debian", cipassword: "hunter2-very-secret", dry_run: true });
-    expect(answer.text).not.toContain("hunter2-very-secret");
-    expect(JSON.stringify(answer.structured)).not.toContain("hunter2-very-secret");
-    expect(writes()).toHaveLength(0);
   });
 
   test("download_to_storage with dry_run still refuses a private URL: the other gates apply", async () => {
