@@ -96,7 +96,17 @@ function requireUpid(value: unknown, what: string): string {
   throw new ProxmoxMcpError("bad_response", `${what}: Proxmox accepted the request but answered without a task id; it may have happened.`, "Check with proxmox_recent_tasks before trying again.");
 }
 
-const volidInput = v.pipe(f.volid, v.description("Backup volid from proxmox_list_backups."));
+// A backup volid. Proxmox Backup Server names carry the snapshot time with ':'
+// (pbs:backup/vm/100/2026-11-30T02:00:00Z), which f.volid refuses; the volid only travels in
+// a request body (archive / ostemplate / volume), never in a path.
+const BACKUP_VOLID_RE = /^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]:[\x21-\x7e]+$/;
+const volidInput = v.pipe(
+  v.string("volid must be a string"),
+  v.maxLength(255, "volid is at most 255 characters"),
+  v.regex(BACKUP_VOLID_RE, "volid must be a backup volume as proxmox_list_backups shows it, e.g. nas-backup:backup/vzdump-qemu-100-2026_11_30-02_00_00.vma.zst or pbs:backup/vm/100/2026-11-30T02:00:00Z"),
+  v.check((s) => !s.split("/").includes(".."), "volid must not contain '..'"),
+  v.description("Backup volid from proxmox_list_backups."),
+);
 
 export const restoreBackup = defineTool({
   name: "proxmox_restore_backup",

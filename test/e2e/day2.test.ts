@@ -368,3 +368,18 @@ describe("dry_run on the day-2 tools", () => {
     expect(sim().requests).toHaveLength(0);
   });
 });
+
+describe("honest restore drills", () => {
+  test("when the guest agent never answers, the drill is INCONCLUSIVE and the scratch guest is still destroyed", async () => {
+    sim().injectFault({ method: "POST", path: /\/agent\/ping$/, fault: { kind: "status", status: 500, message: "QEMU guest agent is not running" } });
+    const answer = await call("proxmox_verify_backup", { volid: await backupOf(100), scratch_vmid: 7900, wait_timeout_s: 10, confirm: true });
+    expect(answer.structured).toMatchObject({ verdict: "inconclusive", agent: "no_answer", cleanup: "destroyed" });
+    expect(answer.text).toContain("INCONCLUSIVE");
+    expect(sim().state.guests.has(7900)).toBe(false);
+  }, 60_000);
+
+  test("a Proxmox Backup Server volid (with ':' in its time) is accepted as a backup volume", async () => {
+    const answer = await call("proxmox_restore_backup", { volid: "pbs:backup/vm/100/2026-11-30T02:00:00Z", vmid: 7901, confirm: true });
+    expect(answer.text).toContain("No storage pbs exists");
+  });
+});
