@@ -267,7 +267,7 @@ interface AplEntry {
 export const listTemplates = defineTool({
   name: "proxmox_list_templates",
   title: "List templates",
-  description: "Templates: LXC (vztmpl, for ostemplate) and VM ones (to clone); catalogue: true lists downloadable appliances.",
+  description: "Templates: LXC (vztmpl) and VM ones (to clone); catalogue: true lists downloadable appliances.",
   tier: 1,
   toolset: "inventory",
   inDefault: true,

@@ -34,7 +34,7 @@ const ProvisionedOutput = v.object({
 });
 
 const TAGS_RE = /^[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*(;[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*)*$/;
-const tagsInput = v.optional(v.pipe(v.array(f.tag, 'tags must be a list such as ["web", "prod"]'), v.maxLength(32, "at most 32 tags"), v.description("Tags.")));
+const tagsInput = v.optional(v.pipe(v.array(f.tag, 'tags must be a list such as ["web", "prod"]'), v.check((t) => t.length <= 32, "at most 32 tags"), v.description("Tags.")));
 const nameservers = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => IPV4_RE.test(x) || /^[0-9a-fA-F:]{2,39}$/.test(x)), "nameserver must be IP addresses separated by spaces"), v.description("DNS server IPs.")));
 const searchdomains = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => DNS_NAME_RE.test(x)), "searchdomain must be DNS names separated by spaces"), v.description("Search domains.")));
 const waitForIp = v.optional(v.pipe(v.boolean("wait_for_ip must be true or false"), v.description("With start: await its IP.")), false);
@@ -113,7 +113,7 @@ export async function checkNodeOnline(pve: PveClient, node: string, signal: Abor
 export const createContainer = defineTool({
   name: "proxmox_create_container",
   title: "Create a container",
-  description: "Create an LXC container from a template (unprivileged by default, DHCP unless ip); wait_for_ip returns its address.",
+  description: "Create an LXC container (unprivileged, DHCP unless ip) from a template; wait_for_ip returns its address.",
   tier: 2,
   toolset: "provision",
   inDefault: true,
@@ -121,9 +121,9 @@ export const createContainer = defineTool({
   input: v.strictObject({
     node: f.node,
     vmid: newVmid,
-    ostemplate: v.pipe(f.volid, v.description("Template volid (proxmox_list_templates).")),
+    ostemplate: v.pipe(f.volid, v.description("Template volid.")),
     hostname: v.pipe(dnsName("hostname"), v.description("Hostname.")),
-    storage: v.optional(v.pipe(f.storage, v.description("Root disk storage (default local-lvm).")), "local-lvm"),
+    storage: v.optional(v.pipe(f.storage, v.description("Storage (default local-lvm).")), "local-lvm"),
     disk_gb: v.optional(int("disk_gb", 1, 65536, "Root disk GiB (default 8)."), 8),
     cores: v.optional(int("cores", 1, 8192, "Cores (default 1)."), 1),
     memory_mb: v.optional(int("memory_mb", 16, 4_194_304, "MiB (default 512)."), 512),
@@ -134,10 +134,10 @@ export const createContainer = defineTool({
       "dhcp",
     ),
     gateway: v.optional(v.pipe(v.string(), v.regex(IPV4_RE, "gateway must be an IPv4 address, e.g. 192.168.1.1"), v.description("Gateway (static ip)."))),
-    password: v.optional(v.pipe(v.string("password must be a string"), v.minLength(5, "password must be at least 5 characters"), v.maxLength(256, "password is at most 256 characters"), v.description("Root password (or ssh_public_keys)."))),
-    ssh_public_keys: v.optional(v.pipe(v.string(), v.maxLength(16384, "ssh_public_keys is at most 16 KiB"), v.regex(/^(ssh-|ecdsa-|sk-)/, "ssh_public_keys must be OpenSSH public keys, one per line (ssh-ed25519 AAAA…)"), v.description("Root's public keys, one per line."))),
+    password: v.optional(v.pipe(v.string("password must be a string"), v.minLength(5, "password must be at least 5 characters"), v.maxLength(256, "password is at most 256 characters"), v.description("Root password."))),
+    ssh_public_keys: v.optional(v.pipe(v.string(), v.maxLength(16384, "ssh_public_keys is at most 16 KiB"), v.regex(/^(ssh-|ecdsa-|sk-)/, "ssh_public_keys must be OpenSSH public keys, one per line (ssh-ed25519 AAAA…)"), v.description("Root's public keys."))),
     unprivileged: v.optional(v.pipe(v.boolean(), v.description("Default true (safer).")), true),
-    features: v.optional(v.pipe(v.array(v.picklist(["nesting", "keyctl"], "features are nesting and keyctl"), "features must be a list, e.g. [\"nesting\", \"keyctl\"]"), v.maxLength(2), v.description("[\"nesting\",\"keyctl\"] for Docker."))),
+    features: v.optional(v.pipe(v.array(v.picklist(["nesting", "keyctl"], "features are nesting and keyctl"), "features must be a list, e.g. [\"nesting\", \"keyctl\"]"), v.description("For Docker: both."))),
     onboot: v.optional(v.pipe(v.boolean(), v.description("Start at boot."))),
     tags: tagsInput,
     description: v.optional(v.pipe(v.string(), v.maxLength(8192, "description is at most 8192 characters"), v.description("Notes."))),
@@ -205,7 +205,7 @@ const CIUSER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const createVm = defineTool({
   name: "proxmox_create_vm",
   title: "Create a VM",
-  description: "Create a QEMU VM with a disk or a cloud image (import_from, cloud-init), a virtio NIC, optionally an ISO; wait_for_ip returns its address.",
+  description: "Create a QEMU VM: a disk or a cloud image (import_from, cloud-init), optional ISO; wait_for_ip returns its address.",
   tier: 2,
   toolset: "provision",
   inDefault: true,
@@ -217,17 +217,17 @@ export const createVm = defineTool({
     cores: v.optional(int("cores", 1, 512, "Cores/socket (default 2)."), 2),
     sockets: v.optional(int("sockets", 1, 16, "Sockets (default 1)."), 1),
     memory_mb: v.optional(int("memory_mb", 16, 4_194_304, "MiB (default 2048)."), 2048),
-    storage: v.optional(v.pipe(f.storage, v.description("Disk storage (default local-lvm).")), "local-lvm"),
-    disk_gb: v.optional(int("disk_gb", 1, 131072, "GiB (default 32; not with import_from).")),
+    storage: v.optional(v.pipe(f.storage, v.description("Storage (default local-lvm).")), "local-lvm"),
+    disk_gb: v.optional(int("disk_gb", 1, 131072, "GiB (default 32).")),
     iso: v.optional(v.pipe(f.isoVolid, v.description("Installer ISO volid."))),
-    import_from: v.optional(v.pipe(f.volid, v.description("Cloud image volid, e.g. local:import/noble.qcow2."))),
+    import_from: v.optional(v.pipe(f.volid, v.description("Cloud image volid (content import)."))),
     bridge,
     ostype: v.optional(
       v.pipe(v.picklist(["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"], "ostype must be a PVE ostype such as l26 (Linux) or win11"), v.description("Default l26 (Linux).")),
       "l26",
     ),
     ciuser: v.optional(v.pipe(v.string(), v.regex(CIUSER_RE, "ciuser must be a Linux user name such as debian"), v.description("Cloud-init user."))),
-    sshkeys: v.optional(v.pipe(sshKeysInput, v.description("Cloud-init public keys, one per line."))),
+    sshkeys: v.optional(v.pipe(sshKeysInput, v.description("Cloud-init public keys."))),
     ip: v.optional(
       v.pipe(v.string(), v.check((s) => s === "dhcp" || IPV4_CIDR_RE.test(s), "ip must be dhcp or an IPv4 address with prefix, e.g. 192.168.1.50/24"), v.description("Cloud-init: dhcp or IPv4/prefix.")),
     ),
