@@ -9,7 +9,7 @@ export const GATE_DESCRIPTIONS = {
   // Short on purpose: every write tool lists them on every request (the server's instructions explain the tiers).
   confirm: "true, only when the user asked for this action.",
   destructive: "true, only when the user explicitly asked for this destructive action.",
-  dry_run: "true: only answer the plan; needs no confirm.",
+  dry_run: "true: just show the plan; needs no confirm.",
 } as const;
 
 /** Returns the refusal for a call missing any of its tier's gates, or undefined when all are met. */

@@ -28,7 +28,7 @@ export const listBackups = defineTool({
   name: "proxmox_list_backups",
   title: "List backups",
   description:
-    "Backup volumes on every backup storage, newest first: volid, vmid, size, time, format, notes. Filter by vmid for a guest's last backup. Says when the token may not see backups (PVE hides them without Datastore.AllocateSpace and VM.Backup) and which offline nodes' storages were skipped.",
+    "Backup volumes on every backup storage, newest first: volid, vmid, size, time, format, notes. Filter by vmid for a guest's last backup. Says when PVE hides backups from this token (it needs Datastore.AllocateSpace, VM.Backup) and which offline nodes' storages were skipped.",
   tier: 1,
   toolset: "backup",
   inDefault: true,
@@ -120,14 +120,14 @@ export const listBackups = defineTool({
 export const runBackup = defineTool({
   name: "proxmox_run_backup",
   title: "Back up a guest",
-  description: "Start a vzdump backup of one guest. Returns the task UPID at once (backups take minutes); follow it with proxmox_get_task_status, or pass wait: true.",
+  description: "Start a vzdump backup of one guest; returns its task UPID at once (backups take minutes: follow it with proxmox_get_task_status) unless wait: true.",
   tier: 2,
   toolset: "backup",
   inDefault: true,
   annotations: WRITE_HINTS,
   input: v.strictObject({
     ...guestTarget,
-    storage: v.optional(v.pipe(f.storage, v.description("Backup storage. Default: a storage on the guest's node that accepts backups and is active, shared ones first (the answer says which and why)."))),
+    storage: v.optional(v.pipe(f.storage, v.description("Backup storage. Default: an active one on the guest's node that takes backups, shared first (the answer says which and why)."))),
     mode: v.optional(v.pipe(v.picklist(["snapshot", "suspend", "stop"], "mode must be snapshot, suspend or stop"), v.description("snapshot (default, no downtime), suspend, or stop.")), "snapshot"),
     compress: v.optional(v.pipe(v.picklist(["zstd", "gzip", "lzo", "0"], "compress must be zstd, gzip, lzo or 0 (none)"), v.description("Compression; 0 for none (default zstd).")), "zstd"),
     notes: v.optional(

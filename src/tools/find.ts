@@ -147,7 +147,7 @@ export const findGuestTool = defineTool({
   name: "proxmox_find",
   title: "Find a guest",
   description:
-    "Find guests in every configured cluster by name part, tag, vmid, IP or MAC; each hit names its cluster, node and status. IP and MAC searches ask each guest (agent, interfaces, config) and list those that could not be asked.",
+    "Find guests in every configured cluster by name part, tag, vmid, IP or MAC; each hit names its cluster, node and status. IP/MAC searches ask each guest (agent, interfaces, config) and list those that could not be asked.",
   tier: 1,
   toolset: "inventory",
   inDefault: true,

@@ -141,7 +141,7 @@ export const getResource = defineTool({
   toolset: "inventory",
   inDefault: true,
   annotations: READ_HINTS,
-  input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node), type: v.optional(v.pipe(f.guestType, v.description("qemu or lxc (found if omitted)."))) }),
+  input: v.strictObject({ vmid: f.vmid, node: v.optional(f.node), type: v.optional(v.pipe(f.guestType, v.description("qemu/lxc (found if omitted)."))) }),
   output: v.object({
     vmid: v.number(),
     type: v.string(),

@@ -57,7 +57,7 @@ export const startResource = defineTool({
 export const stopResource = defineTool({
   name: "proxmox_stop_resource",
   title: "Shut down a guest",
-  description: "Gracefully shut down a VM (ACPI / guest agent) or container, waiting up to timeout seconds. A stopped guest is left alone. If it will not stop, use proxmox_force_stop_resource.",
+  description: "Gracefully shut down a VM (ACPI/agent) or container within timeout seconds; a stopped guest is left alone. If it will not stop, use proxmox_force_stop_resource.",
   tier: 2,
   toolset: "power",
   inDefault: true,
@@ -105,7 +105,7 @@ export const rebootResource = defineTool({
 export const forceStopResource = defineTool({
   name: "proxmox_force_stop_resource",
   title: "Force-stop a guest",
-  description: "Stop a VM or container immediately, like pulling the power cord: unsaved data in the guest is lost. Use proxmox_stop_resource first; this is for a guest that does not respond.",
+  description: "Stop a VM or container at once, like pulling the power cord: unsaved data in the guest is lost. For a guest that does not respond to proxmox_stop_resource.",
   tier: 3,
   toolset: "power",
   inDefault: true,

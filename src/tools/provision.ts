@@ -223,7 +223,7 @@ export const createVm = defineTool({
     import_from: v.optional(v.pipe(f.volid, v.description("Cloud image volid (content import)."))),
     bridge,
     ostype: v.optional(
-      v.pipe(v.picklist(["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"], "ostype must be a PVE ostype such as l26 (Linux) or win11"), v.description("Default l26 (Linux).")),
+      v.pipe(v.picklist(["other", "wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11", "l24", "l26", "solaris"], "ostype must be a PVE ostype such as l26 (Linux) or win11"), v.description("l26 = Linux (the default).")),
       "l26",
     ),
     ciuser: v.optional(v.pipe(v.string(), v.regex(CIUSER_RE, "ciuser must be a Linux user name such as debian"), v.description("Cloud-init user."))),
@@ -291,7 +291,7 @@ export const createVm = defineTool({
 export const cloneResource = defineTool({
   name: "proxmox_clone_resource",
   title: "Clone a guest",
-  description: "Clone a VM or container (typically a template) to a new vmid. Linked clones (full: false) need a template source and share its disks; full clones copy them and may go to another storage.",
+  description: "Clone a VM or container (typically a template) to a new vmid. Linked clones (full: false) need a template and share its disks; full clones copy them, optionally to another storage.",
   tier: 2,
   toolset: "provision",
   inDefault: true,
@@ -337,7 +337,7 @@ export const cloneResource = defineTool({
 export const destroyResource = defineTool({
   name: "proxmox_destroy_resource",
   title: "Destroy a guest",
-  description: "Permanently delete a stopped VM or container and its disks. Cannot be undone. Refused for a running guest (stop it first) and for a guest with protection set.",
+  description: "Permanently delete a stopped VM or container and its disks; cannot be undone. Refused for a running guest (stop it first) or one with protection set.",
   tier: 3,
   toolset: "provision",
   inDefault: true,

@@ -46,7 +46,7 @@ function snapshotLine(s: SnapshotEntry): string {
 export const snapshotResource = defineTool({
   name: "proxmox_snapshot_resource",
   title: "Snapshot a guest",
-  description: "Take a snapshot of a VM or container (e.g. before an upgrade). The name must be new for this guest. vmstate (VMs only) also saves RAM so the VM can resume exactly.",
+  description: "Snapshot a VM or container (e.g. before an upgrade); the name must be new for this guest. vmstate (VMs only) also saves RAM, to resume exactly.",
   tier: 2,
   toolset: "snapshots",
   inDefault: true,

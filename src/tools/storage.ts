@@ -11,7 +11,7 @@ const CONTENT_TYPES = ["images", "rootdir", "vztmpl", "iso", "backup", "snippets
 export const listStorage = defineTool({
   name: "proxmox_list_storage",
   title: "List storage",
-  description: "Storage on every node with type, content types, shared flag, status and usage (used/total, fullest first). Filter by node, storage or content (e.g. backup, iso, images).",
+  description: "Storage on every node: type, content types, shared, status, used/total (fullest first). Filter by node, storage or content (e.g. backup, iso, images).",
   tier: 1,
   toolset: "inventory",
   inDefault: true,

@@ -47,7 +47,7 @@ export const recentTasks = defineTool({
   name: "proxmox_recent_tasks",
   title: "Recent tasks",
   description:
-    "Recent tasks (backups, starts, migrations…), newest first, cluster-wide or for one node: UPID, type, guest, user, start/end, result. errors_only finds failures; with vmid, multi-guest backup jobs that may include it are listed apart (scan_logs reads their logs).",
+    "Recent tasks (backups, starts, migrations…), newest first, cluster-wide or per node: UPID, type, guest, user, start/end, result. errors_only finds failures; with vmid, multi-guest backup jobs that may include it are listed apart (scan_logs reads their logs).",
   tier: 1,
   toolset: "tasks",
   inDefault: true,

@@ -24,8 +24,8 @@ export const waitFields = (waitByDefault: boolean) => ({
 
 export const guestTarget = {
   vmid: f.vmid,
-  node: v.optional(v.pipe(f.node, v.description("The guest's node (found if omitted)."))),
-  type: v.optional(v.pipe(f.guestType, v.description("qemu or lxc (found if omitted)."))),
+  node: v.optional(v.pipe(f.node, v.description("Its node (found if omitted)."))),
+  type: v.optional(v.pipe(f.guestType, v.description("qemu/lxc (found if omitted)."))),
 };
 
 export const TaskOutput = v.object({
