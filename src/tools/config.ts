@@ -222,6 +222,8 @@ export const updateConfig = defineTool({
     for (const key of guest.type === "lxc" ? vmOnly : ctOnly) {
       if (args[key] !== undefined) throw new InputError(`${key} applies to ${guest.type === "lxc" ? "VMs" : "containers"}; ${describeGuest(guest)} is a ${guest.type === "lxc" ? "container" : "VM"}.`, guest.type === "lxc" ? "Containers take hostname, swap and net (with ip/gw)." : "VMs take name, sockets, balloon and cloud-init settings (ciuser, sshkeys, ipconfig).");
     }
+    // qemu-server caps a VM's cpulimit at 128 (cores); pve-container allows 8192.
+    if (guest.type === "qemu" && args.cpulimit !== undefined && args.cpulimit > 128) throw new InputError(`cpulimit for a VM is at most 128 (cores); got ${args.cpulimit}.`, "Give a value from 0 (no limit) to 128.");
     for (const n of args.net ?? []) {
       if (guest.type === "lxc" && n.model) throw new InputError("net.model applies to VMs; a container's interface is always veth.");
       if (guest.type === "qemu" && (n.ip || n.gw)) throw new InputError("net.ip/net.gw apply to containers; a VM's addresses are set with ipconfig (cloud-init).", 'e.g. "ipconfig": [{"index": 0, "ip": "192.168.1.50/24", "gw": "192.168.1.1"}]');
