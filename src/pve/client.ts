@@ -318,16 +318,31 @@ function parseJson(text: string): unknown {
 }
 
 /** A copy with every string longer than MAX_PVE_STRING cut (and marked); others kept as they are. */
+/**
+ * Cuts over-long strings (and keys) of a freshly parsed answer in place: a large answer
+ * with nothing to cut (an inventory of 10,000 guests) is not copied whole.
+ */
 function boundStrings(value: unknown, depth: number): unknown {
   if (typeof value === "string") return value.length > MAX_PVE_STRING ? clipText(value, MAX_PVE_STRING) : value;
   if (depth > 64 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((item) => boundStrings(item, depth + 1));
-  const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    // Defined, not assigned: a "__proto__" key from JSON is data, not a prototype.
-    Object.defineProperty(copy, key.length > 256 ? clipText(key, 256) : key, { value: boundStrings(item, depth + 1), enumerable: true, writable: true, configurable: true });
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bounded = boundStrings(value[i], depth + 1);
+      if (bounded !== value[i]) value[i] = bounded;
+    }
+    return value;
   }
-  return copy;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    const bounded = boundStrings(item, depth + 1);
+    const longKey = key.length > 256;
+    if (bounded === item && !longKey) continue;
+    if (longKey) delete record[key];
+    // Defined, not assigned: a "__proto__" key from JSON is data, not a prototype.
+    Object.defineProperty(record, longKey ? clipText(key, 256) : key, { value: bounded, enumerable: true, writable: true, configurable: true });
+  }
+  return record;
 }
 
 function looksLikeHtml(text: string): boolean {
