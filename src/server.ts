@@ -11,6 +11,7 @@ import { isLegacyRevision, withLegacyErrorCodes } from "./mcp/errors.ts";
 import { inventoryWatch } from "./mcp/inventory.ts";
 import { logHub } from "./mcp/logging.ts";
 import { registerTasks } from "./mcp/tasks.ts";
+import { readRoute, routeToolCalls } from "./mcp/tool-calls.ts";
 import { registerPrompts } from "./prompts.ts";
 import { registerResources } from "./resources.ts";
 import { createAudit } from "./security/audit.ts";
@@ -56,7 +57,8 @@ export function createMcpServer(registry: ToolRegistry, principal: Principal = {
   inventoryWatch(registry).attach(server);
   registerCompletions(server, completerFor(registry));
   registry.registerAll(server, principal);
-  registerTasks(server, registry, principal);
+  const tasks = registerTasks(server, registry, principal);
+  routeToolCalls(server, registry, [tasks, readRoute]);
   registerApps(server);
   registerResources(server, registry, principal);
   registerPrompts(server);

@@ -16,6 +16,7 @@ import type { PveClient } from "../pve/client.ts";
 import type { CallOptions, CallOutcome, ToolRegistry } from "../tools/registry.ts";
 import type { AnyTool } from "../tools/types.ts";
 import { inventoryWatch } from "./inventory.ts";
+import { registeredTools, type ToolCallRoute } from "./tool-calls.ts";
 
 /** The caller's limits (HTTP: the token's tier ceiling per cluster, and who it is). */
 export type Access = Pick<CallOptions, "maxTier" | "actor">;
@@ -282,30 +283,18 @@ type Handler = (request: { params?: Record<string, unknown> }, ctx: { mcpReq: { 
 
 /**
  * Installs tasks on one SDK server, after its tools are registered: the capability (both
- * eras), task-augmented tools/call in front of the SDK's own handler, and the task methods.
+ * eras) and the task methods. Returns the route that starts task-augmented tools/call.
  */
-export function registerTasks(server: McpServer, registry: ToolRegistry, access: Access = {}): void {
+export function registerTasks(server: McpServer, registry: ToolRegistry, access: Access = {}): ToolCallRoute {
   const manager = taskManager(registry);
   server.server.registerCapabilities({ tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, extensions: { [TASKS_EXTENSION]: {} } } as never);
   // SDK 2.4.0 has Tool.execution on the wire but registerTool drops it: set it on the registered tool.
-  const registered = (server as unknown as { _registeredTools: Record<string, { execution?: unknown }> })._registeredTools;
+  const registered = registeredTools(server);
   for (const tool of registry.tools) {
     const entry = registered[tool.name];
     if (entry && manager.supports(tool)) entry.execution = { taskSupport: "optional" };
   }
   const handlers = (server.server as unknown as { _requestHandlers: Map<string, Handler> })._requestHandlers;
-  const sdkCall = handlers.get("tools/call");
-  if (!sdkCall) throw new Error("registerTasks runs after the tools are registered");
-  handlers.set("tools/call", async (request, ctx) => {
-    const params = request.params ?? {};
-    // Only a tool this server instance lists (the caller's ceiling already filtered them).
-    const tool = registered[String(params.name)] ? registry.tools.find((t) => t.name === params.name) : undefined;
-    const era = wantsTask(params, ctx.mcpReq.envelope);
-    if (!era || !manager.supports(tool)) return sdkCall(request, ctx);
-    const task = await manager.start(tool as AnyTool, (params.arguments as Record<string, unknown> | undefined) ?? {}, access);
-    if (era === "modern") return { resultType: "task", ...task, ttlMs: TTL_MS, pollIntervalMs: POLL_INTERVAL_MS };
-    return { task: { ...task, ttl: TTL_MS, pollInterval: POLL_INTERVAL_MS } };
-  });
   const taskId = (request: { params?: Record<string, unknown> }) => {
     const id = request.params?.taskId;
     if (typeof id !== "string" || id.length === 0 || id.length > 600) throw new ProtocolError(ProtocolErrorCode.InvalidParams, "taskId must be the task id a tools/call answered with.");
@@ -333,4 +322,12 @@ export function registerTasks(server: McpServer, registry: ToolRegistry, access:
     const page = manager.list(cursor);
     return { ...page, tasks: page.tasks.map((t) => ({ ...t, ttl: TTL_MS, pollInterval: POLL_INTERVAL_MS })) };
   });
+  // Task-augmented tools/call of a tool that can run as a task (src/mcp/tool-calls.ts routes it here).
+  return ({ tool, args }, request, ctx) => {
+    const era = wantsTask(request.params ?? {}, ctx.mcpReq.envelope);
+    if (!era || !manager.supports(tool)) return undefined;
+    return manager.start(tool, args, access).then((task) =>
+      era === "modern" ? { resultType: "task", ...task, ttlMs: TTL_MS, pollIntervalMs: POLL_INTERVAL_MS } : { task: { ...task, ttl: TTL_MS, pollInterval: POLL_INTERVAL_MS } },
+    );
+  };
 }

@@ -176,6 +176,11 @@ export class ToolRegistry {
     return json;
   }
 
+  /** The tool of that name this registry serves. */
+  tool(name: string): AnyTool | undefined {
+    return this.byName.get(name);
+  }
+
   async call(name: string, rawArgs: unknown, options: CallOptions = {}): Promise<CallOutcome> {
     endStartup();
     const { log, redactor } = this.runtime;
