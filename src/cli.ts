@@ -9,12 +9,13 @@ import { logHub } from "./mcp/logging.ts";
 import type { AuditRecord } from "./security/audit.ts";
 import { auditKeyFrom, verifyChain } from "./security/audit-chain.ts";
 import { Redactor } from "./security/redactor.ts";
-import { createMcpServer, createRegistry, createRuntime, RedactingTransport } from "./server.ts";
+import { createMcpServer, createRegistry, createRuntime } from "./server.ts";
 import { ALL_TOOLS } from "./tools/index.ts";
 import { DEFAULT_SELECTION, isSelected, parseToolsets, TOOLSETS } from "./tools/toolsets.ts";
 import { TIER_NAMES } from "./tools/types.ts";
 import { endStartupSoon } from "./startup.ts";
-import { limitLines, MAX_LINE_BYTES } from "./stdio-limit.ts";
+import { MAX_LINE_BYTES } from "./stdio-limit.ts";
+import { StdioTransport } from "./mcp/stdio-transport.ts";
 import { VERSION } from "./version.ts";
 
 const USAGE = `proxmox-mcp ${VERSION} — MCP server for Proxmox VE
@@ -339,19 +340,17 @@ async function serveHttp(spec: string, env: Record<string, string | undefined>, 
 
 async function serveStdio(registry: ReturnType<typeof createRegistry>, redactor: Redactor, log: Logger, stop: () => Promise<void>): Promise<number> {
   endStartupSoon();
-  const { serveStdio: serve, StdioServerTransport } = await import("@modelcontextprotocol/server/stdio");
+  const { serveStdio: serve } = await import("@modelcontextprotocol/server/stdio");
   return new Promise<number>((resolve) => {
     // The client closing stdin ends the session: stop the demo simulator and exit cleanly.
-    // Security: one oversized message is answered with an error; the session goes on (the
-    // SDK's transport would close it). The transport's own limit stays above ours.
-    const stdin = limitLines(process.stdin, (id, size) => {
-      log.warn(`dropped a ${size}-byte message from stdin: over the ${MAX_LINE_BYTES}-byte limit`);
-      const error = { jsonrpc: "2.0" as const, id, error: { code: -32600, message: `Message too large: ${size} bytes in one line, over the ${MAX_LINE_BYTES}-byte (10 MiB) limit; it was dropped and not run. Send smaller arguments.` } };
-      transport.send(error as unknown as Parameters<typeof transport.send>[0]).catch(() => {});
-    });
-    const transport = new RedactingTransport(new StdioServerTransport(stdin.stream, process.stdout, { maxBufferSize: MAX_LINE_BYTES + 1024 * 1024 }), redactor, () => {
-      log.debug("stdin closed; exiting");
-      stop().finally(() => resolve(0));
+    // Security: one oversized message is answered with an error; the session goes on.
+    const transport = new StdioTransport(process.stdin, process.stdout, {
+      redactor,
+      onOversized: (size) => log.warn(`dropped a ${size}-byte message from stdin: over the ${MAX_LINE_BYTES}-byte limit`),
+      onClosed: () => {
+        log.debug("stdin closed; exiting");
+        stop().finally(() => resolve(0));
+      },
     });
     serve(() => createMcpServer(registry), { transport, onerror: (error) => log.warn(`transport: ${error.message}`) });
     log.info(`proxmox-mcp ${VERSION} serving MCP on stdio (${registry.tools.length} tools)`);

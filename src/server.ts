@@ -1,13 +1,12 @@
 // Builds the runtime (client, logger, audit) and the MCP server from a Config. Every
-// transport goes through createMcpServer; stdio output goes through the redactor.
-import { McpServer, type Transport } from "@modelcontextprotocol/server";
+// transport goes through createMcpServer; stdio output goes through the redactor (src/mcp/stdio-transport.ts).
+import { McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "./auth/http-auth.ts";
 import type { Config } from "./config/env.ts";
 import type { Logger } from "./log.ts";
 import { PveClient } from "./pve/client.ts";
 import { registerApps } from "./mcp/apps.ts";
 import { completerFor, registerCompletions } from "./mcp/completions.ts";
-import { isLegacyRevision, withLegacyErrorCodes } from "./mcp/errors.ts";
 import { inventoryWatch } from "./mcp/inventory.ts";
 import { logHub } from "./mcp/logging.ts";
 import { registerTasks } from "./mcp/tasks.ts";
@@ -65,48 +64,3 @@ export function createMcpServer(registry: ToolRegistry, principal: Principal = {
   return server;
 }
 
-/**
- * Wraps a transport so every outgoing JSON-RPC message is redacted: the last guard for
- * anything (an SDK error text, a validation message) that did not pass through a tool.
- */
-export class RedactingTransport implements Transport {
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: Transport["onmessage"];
-  /** The client speaks a 2025-era revision (it initialized); a 2026-era client discovers instead. */
-  private legacy = false;
-
-  constructor(
-    private readonly inner: Transport,
-    private readonly redactor: Redactor,
-    private readonly onClosed?: () => void,
-  ) {
-    inner.onclose = () => {
-      this.onclose?.();
-      this.onClosed?.();
-    };
-    inner.onerror = (error) => this.onerror?.(error);
-    inner.onmessage = (message, extra) => this.onmessage?.(message, extra);
-  }
-
-  get sessionId(): string | undefined {
-    return this.inner.sessionId;
-  }
-
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-
-  send(...args: Parameters<Transport["send"]>): Promise<void> {
-    const [message, options] = args;
-    // The revision the initialize answer settled on (a 2026-era client never initializes).
-    const initialized = (message as { result?: { protocolVersion?: unknown; serverInfo?: unknown } }).result;
-    if (initialized?.serverInfo !== undefined && typeof initialized.protocolVersion === "string") this.legacy = isLegacyRevision(initialized.protocolVersion);
-    const redacted = this.redactor.redactDeep(message);
-    return this.inner.send(this.legacy ? withLegacyErrorCodes(redacted) : redacted, options);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}

@@ -1,10 +1,9 @@
 // Stdio reads one JSON-RPC message per line. The SDK's transport closes the whole session
 // when one line outgrows its buffer, so one oversized message (a pasted file, a runaway
-// argument) would end the session for everything else. This filter sits between stdin and
-// the transport: it forwards complete lines up to MAX_LINE_BYTES, drops a longer line while
-// it streams in (never holding more than the limit), and has it answered with a JSON-RPC
-// error naming the limit. The session goes on.
-import { PassThrough, type Readable } from "node:stream";
+// argument) would end the session for everything else. This splitter, fed stdin's chunks by
+// src/mcp/stdio-transport.ts, hands on complete lines up to MAX_LINE_BYTES, drops a longer
+// line while it streams in (never holding more than the limit), and reports it so it is
+// answered with a JSON-RPC error naming the limit. The session goes on.
 
 /** The largest message accepted on stdin, in bytes (newline excluded). */
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
@@ -12,17 +11,17 @@ export const MAX_LINE_BYTES = 10 * 1024 * 1024;
 const HEAD_BYTES = 4096;
 const NEWLINE = 0x0a;
 
-export interface LimitedStdin {
-  /** What the transport reads: stdin with every oversized line taken out. */
-  stream: Readable;
+export interface LineSplitter {
+  /** Takes the next chunk of input; calls onLine for every line it completes. */
+  push(chunk: Buffer): void;
 }
 
 /**
- * Filters `input` line by line. `onOversized` gets the id of each dropped request (null when
- * it cannot be told: a JSON-RPC error then carries id null, as the spec says).
+ * Splits input into lines. `onOversized` gets the id of each dropped request (null when it
+ * cannot be told: a JSON-RPC error then carries id null, as the spec says). A last line
+ * without its newline is never a whole message, and is not handed on.
  */
-export function limitLines(input: Readable, onOversized: (id: string | number | null, bytes: number) => void, maxBytes = MAX_LINE_BYTES): LimitedStdin {
-  const out = new PassThrough();
+export function splitLines(onLine: (line: Buffer) => void, onOversized: (id: string | number | null, bytes: number) => void, maxBytes = MAX_LINE_BYTES): LineSplitter {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let dropping = false;
@@ -60,31 +59,23 @@ export function limitLines(input: Readable, onOversized: (id: string | number | 
       head = Buffer.alloc(0);
       return;
     }
-    pending.push(Buffer.from([NEWLINE]));
-    out.write(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+    const line = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
     pending = [];
     pendingBytes = 0;
+    onLine(line);
   };
 
-  input.on("data", (chunk: Buffer | string) => {
-    let data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE)) {
-      take(data.subarray(0, nl));
-      endLine();
-      data = data.subarray(nl + 1);
-    }
-    if (data.length > 0) take(data);
-  });
-  const finish = () => {
-    if (!dropping && pendingBytes > 0) out.write(Buffer.concat(pending));
-    out.end();
+  return {
+    push(chunk) {
+      let data = chunk;
+      for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE)) {
+        take(data.subarray(0, nl));
+        endLine();
+        data = data.subarray(nl + 1);
+      }
+      if (data.length > 0) take(data);
+    },
   };
-  input.once("end", finish);
-  input.once("close", () => {
-    if (!out.writableEnded) finish();
-  });
-  input.on("error", (error) => out.destroy(error));
-  return { stream: out };
 }
 
 /**

@@ -123,17 +123,33 @@ export class Redactor {
    * is never mutated (it may be shared state).
    */
   redactDeep<T>(value: T): T {
-    // JSON escapes each character on its own, so a string holding a secret serializes to
-    // text holding the secret's escaped form: one scan of the whole message rules out every
-    // string in it (tools/list, a 10,000-guest answer) instead of three regexes per string.
     let json: string | undefined;
     try {
       json = JSON.stringify(value);
     } catch {
       json = undefined; // cycles or BigInt: walk it
     }
-    if (json !== undefined && !this.inJson.some((form) => json.includes(form)) && !this.probes.some((probe) => json.includes(probe)) && !MAY_MATCH_PATTERN.test(json)) return value;
+    if (json !== undefined && this.rulesOut(json)) return value;
     return this.walk(value, 0) as T;
+  }
+
+  /**
+   * The value as JSON text, masked: what a transport writes. Serialized once when nothing in
+   * it needs masking, which is nearly always; throws as JSON.stringify does.
+   */
+  serialize(value: unknown): string {
+    const json = JSON.stringify(value);
+    return this.rulesOut(json) ? json : JSON.stringify(this.walk(value, 0));
+  }
+
+  /**
+   * True when the serialized form of a value holds nothing to mask. JSON escapes each
+   * character on its own, so a string holding a secret serializes to text holding the
+   * secret's escaped form: one scan of the whole message rules out every string in it
+   * (tools/list, a 10,000-guest answer) instead of three regexes per string.
+   */
+  private rulesOut(json: string): boolean {
+    return !this.inJson.some((form) => json.includes(form)) && !this.probes.some((probe) => json.includes(probe)) && !MAY_MATCH_PATTERN.test(json);
   }
 
   /**

@@ -94,3 +94,17 @@ describe("masking a parsed PVE answer", () => {
     expect(JSON.stringify(redactor().redactParsed(JSON.parse(text), text))).not.toContain(SECRET.slice(0, 12));
   });
 });
+
+describe("serializing a message for the wire", () => {
+  test("a message with nothing to mask is its plain JSON", () => {
+    const message = { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "VM 100 web-01: running" }] } };
+    expect(redactor().serialize(message)).toBe(JSON.stringify(message));
+  });
+
+  test("a secret deep in a message, or half of it cut by a bound, is masked in the text", () => {
+    const message = { jsonrpc: "2.0", id: 1, result: { structuredContent: { notes: [`key ${SECRET}`, `cut ${SECRET.slice(0, 14)}…`] } } };
+    const text = redactor().serialize(message);
+    expect(text).not.toContain(SECRET.slice(0, 12));
+    expect(JSON.parse(text).result.structuredContent.notes[0]).toBe("key [REDACTED]");
+  });
+});
