@@ -62,6 +62,10 @@ function scheduleCollection(): void {
   setImmediate(() => {
     collectionPending = false;
     Bun.gc(true);
+    // And hand the freed heap back (deprecated in bun-types, with no successor; optional):
+    // without it the high-water mark of a 10,000-guest cluster's server rose by about 12 MiB
+    // over a few rounds of list calls (bench/scale.ts, 9 rounds: 96–98 → 84–86 MiB).
+    (Bun as { shrink?: () => void }).shrink?.();
   });
 }
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
