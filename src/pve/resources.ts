@@ -111,19 +111,25 @@ export async function whyNoGuestVisible(pve: PveClient, visible: number, signal?
 /** How long a remembered location is trusted before the inventory is read again. */
 export const LOCATION_TTL_MS = 60_000;
 
+/** A guest as remembered: what a guest is, without the inventory row it was read from. */
+export type GuestLocation = Omit<Guest, "raw">;
+
 interface Locations {
   at: number;
-  guests: Map<number, Guest>;
+  guests: Map<number, GuestLocation>;
 }
 
 const locations = new WeakMap<PveClient, Locations>();
 
 function remember(pve: PveClient, guests: readonly Guest[]): void {
-  locations.set(pve, { at: Date.now(), guests: new Map(guests.map((g) => [g.vmid, g])) });
+  // Memory: not the rows themselves, which would keep the whole parsed inventory alive
+  // (about 6 MiB at 10,000 guests) between calls.
+  const slim = guests.map(({ raw: _row, ...location }): [number, GuestLocation] => [location.vmid, location]);
+  locations.set(pve, { at: Date.now(), guests: new Map(slim) });
 }
 
 /** The remembered guest, while the memory is fresh. */
-export function rememberedGuest(pve: PveClient, vmid: number): Guest | undefined {
+export function rememberedGuest(pve: PveClient, vmid: number): GuestLocation | undefined {
   const known = locations.get(pve);
   if (!known || Date.now() - known.at > LOCATION_TTL_MS) return undefined;
   return known.guests.get(vmid);
@@ -144,7 +150,7 @@ export function isNotOnNode(error: unknown): boolean {
  * else on the location the inventory gives. A "does not exist" from a remembered location
  * re-locates once. Only for reads: a write acts on a location read just now.
  */
-export async function withGuest<T>(pve: PveClient, vmid: number, hint: { node?: string; type?: GuestType }, signal: AbortSignal | undefined, fn: (guest: Guest) => Promise<T>): Promise<T> {
+export async function withGuest<T>(pve: PveClient, vmid: number, hint: { node?: string; type?: GuestType }, signal: AbortSignal | undefined, fn: (guest: GuestLocation) => Promise<T>): Promise<T> {
   const remembered = rememberedGuest(pve, vmid);
   if (remembered && (!hint.node || hint.node === remembered.node) && (!hint.type || hint.type === remembered.type)) {
     try {
