@@ -1,8 +1,9 @@
 // 2. Per-call overhead of proxmox_get_resource: the tool's latency through the MCP client
 // minus a direct fetch of the same simulator endpoints in the same order (src/tools/guests.ts:
-// GET /cluster/resources?type=vm to find the guest, then config and status/current at once;
-// with node+type given only the last two). Tool calls and direct fetches alternate, so
-// drift on a shared machine hits both alike.
+// config and status/current at once; with vmid only, the guest's node comes from the location
+// the first call's inventory read left behind, src/pve/resources.ts, so every timed call makes
+// the same two GETs). Tool calls and direct fetches alternate, so drift on a shared machine
+// hits both alike.
 //
 // Two references split the overhead: the floor server's no-op tool (what any SDK server
 // costs per round trip over stdio, client side included) and the same tool run in this
@@ -53,7 +54,7 @@ export async function perCall(opts: { sim: SimLike; binary: string; floor: strin
   const { sim, vmid, node, type } = opts;
   const pair = [`/nodes/${node}/${type}/${vmid}/config`, `/nodes/${node}/${type}/${vmid}/status/current`];
   const variants = [
-    { label: "vmid only", args: { vmid }, gets: [["/cluster/resources?type=vm"], pair] },
+    { label: "vmid only", args: { vmid }, gets: [pair] },
     { label: "vmid + node + type", args: { vmid, node, type }, gets: [pair] },
   ];
 
