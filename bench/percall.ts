@@ -71,11 +71,15 @@ export async function perCall(opts: { sim: SimLike; binary: string; floor: strin
     for (const v of variants) {
       const first = await callTool(session, "proxmox_get_resource", v.args);
       if (first.isError) throw new Error(`proxmox_get_resource ${JSON.stringify(v.args)}: ${first.text}`);
-      const tool: number[] = [];
-      const dir: number[] = [];
-      const paired: number[] = [];
-      const inProc: number[] = [];
-      for (let i = 0; i < opts.warmup + opts.calls; i++) {
+    }
+    const series = variants.map(() => ({ tool: [] as number[], dir: [] as number[], paired: [] as number[], inProc: [] as number[], dir2: [] as number[] }));
+    // The variants take turns call by call (and tool and direct fetch take turns within
+    // each), so neither gets the server or the machine warmer than the other.
+    for (let i = 0; i < opts.warmup + opts.calls; i++) {
+      for (let k = 0; k < variants.length; k++) {
+        const index = (i + k) % variants.length;
+        const v = variants[index] as (typeof variants)[number];
+        const out = series[index] as (typeof series)[number];
         let t: number;
         let d: number;
         if (i % 2 === 0) {
@@ -86,25 +90,32 @@ export async function perCall(opts: { sim: SimLike; binary: string; floor: strin
           d = await timed(() => direct(sim, v.gets));
         }
         if (i < opts.warmup) continue;
-        tool.push(t);
-        dir.push(d);
-        paired.push(t - d);
+        out.tool.push(t);
+        out.dir.push(d);
+        out.paired.push(t - d);
       }
-      // The in-process series runs after, so the stdio series is not disturbed by it.
-      const dir2: number[] = [];
-      for (let i = 0; i < opts.warmup + Math.ceil(opts.calls / 2); i++) {
+    }
+    // The in-process series runs after, so the stdio series is not disturbed by it.
+    for (let i = 0; i < opts.warmup + Math.ceil(opts.calls / 2); i++) {
+      for (let k = 0; k < variants.length; k++) {
+        const index = (i + k) % variants.length;
+        const v = variants[index] as (typeof variants)[number];
+        const out = series[index] as (typeof series)[number];
         const d = await timed(() => direct(sim, v.gets));
         const t = await timed(async () => {
           const outcome = await registry.call("proxmox_get_resource", v.args);
           if (outcome.isError) throw new Error(outcome.text);
         });
         if (i < opts.warmup) continue;
-        inProc.push(t);
-        dir2.push(d);
+        out.inProc.push(t);
+        out.dir2.push(d);
       }
-      const ts = summarize(tool);
-      const ds = summarize(dir);
-      const ip = summarize(inProc);
+    }
+    variants.forEach((v, index) => {
+      const out = series[index] as (typeof series)[number];
+      const ts = summarize(out.tool);
+      const ds = summarize(out.dir);
+      const ip = summarize(out.inProc);
       results.push({
         label: v.label,
         args: v.args,
@@ -113,11 +124,11 @@ export async function perCall(opts: { sim: SimLike; binary: string; floor: strin
         direct: ds,
         overheadP50: round(ts.p50 - ds.p50),
         overheadP99: round(ts.p99 - ds.p99),
-        paired: summarize(paired),
+        paired: summarize(out.paired),
         inProcess: ip,
-        inProcessOverheadP50: round(ip.p50 - summarize(dir2).p50),
+        inProcessOverheadP50: round(ip.p50 - summarize(out.dir2).p50),
       });
-    }
+    });
   } finally {
     await session.close();
   }
