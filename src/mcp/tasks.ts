@@ -16,7 +16,7 @@ import type { PveClient } from "../pve/client.ts";
 import type { CallOptions, CallOutcome, ToolRegistry } from "../tools/registry.ts";
 import type { AnyTool } from "../tools/types.ts";
 import { inventoryWatch } from "./inventory.ts";
-import { registeredTools, type ToolCallRoute } from "./tool-calls.ts";
+import { registeredTools, requestHandlers, type ToolCallRoute } from "./tool-calls.ts";
 
 /** The caller's limits (HTTP: the token's tier ceiling per cluster, and who it is). */
 export type Access = Pick<CallOptions, "maxTier" | "actor">;
@@ -279,8 +279,6 @@ function wantsTask(params: Record<string, unknown>, envelope: Record<string, unk
   return params.task && typeof params.task === "object" ? "legacy" : undefined;
 }
 
-type Handler = (request: { params?: Record<string, unknown> }, ctx: { mcpReq: { envelope?: Record<string, unknown>; signal: AbortSignal } }) => Promise<unknown>;
-
 /**
  * Installs tasks on one SDK server, after its tools are registered: the capability (both
  * eras) and the task methods. Returns the route that starts task-augmented tools/call.
@@ -294,7 +292,7 @@ export function registerTasks(server: McpServer, registry: ToolRegistry, access:
     const entry = registered[tool.name];
     if (entry && manager.supports(tool)) entry.execution = { taskSupport: "optional" };
   }
-  const handlers = (server.server as unknown as { _requestHandlers: Map<string, Handler> })._requestHandlers;
+  const handlers = requestHandlers(server);
   const taskId = (request: { params?: Record<string, unknown> }) => {
     const id = request.params?.taskId;
     if (typeof id !== "string" || id.length === 0 || id.length > 600) throw new ProtocolError(ProtocolErrorCode.InvalidParams, "taskId must be the task id a tools/call answered with.");

@@ -21,7 +21,8 @@ export interface ToolCallContext {
   mcpReq: { envelope?: Record<string, unknown>; signal: AbortSignal };
 }
 
-type Handler = (request: ToolCallRequest, ctx: ToolCallContext) => Promise<unknown>;
+/** A request handler as the SDK keeps it for a method, in front of any schema check. */
+export type RequestHandler = (request: ToolCallRequest, ctx: ToolCallContext) => Promise<unknown>;
 
 /** A route answers the calls it takes (a promise) and leaves the others (undefined). */
 export type ToolCallRoute = (call: ListedCall, request: ToolCallRequest, ctx: ToolCallContext) => Promise<unknown> | undefined;
@@ -45,9 +46,14 @@ export function registeredTools(server: McpServer): Record<string, RegisteredToo
   return (server as unknown as { _registeredTools: Record<string, RegisteredTool | undefined> })._registeredTools;
 }
 
+/** The SDK's request handlers by method (SDK 2.4.0 keeps them on the Server, unexported). */
+export function requestHandlers(server: McpServer): Map<string, RequestHandler> {
+  return (server.server as unknown as { _requestHandlers: Map<string, RequestHandler> })._requestHandlers;
+}
+
 /** Puts `routes` in front of the SDK's tools/call handler; runs after the tools are registered. */
 export function routeToolCalls(server: McpServer, registry: ToolRegistry, routes: readonly ToolCallRoute[]): void {
-  const handlers = (server.server as unknown as { _requestHandlers: Map<string, Handler> })._requestHandlers;
+  const handlers = requestHandlers(server);
   const sdkCall = handlers.get("tools/call");
   if (!sdkCall) throw new Error("routeToolCalls runs after the tools are registered");
   const registered = registeredTools(server);

@@ -2,23 +2,14 @@
 // (an OAuth scope's tier ceiling), so a read scope cannot start or cancel a write by asking
 // for it as a task.
 import { describe, expect, test } from "bun:test";
-import { loadConfig } from "../../src/config/env.ts";
-import { createLogger } from "../../src/log.ts";
 import { taskManager } from "../../src/mcp/tasks.ts";
-import { Redactor } from "../../src/security/redactor.ts";
-import { createRegistry, createRuntime } from "../../src/server.ts";
 import type { AnyTool } from "../../src/tools/types.ts";
+import { simRegistry } from "../helpers/in-process.ts";
 import { useSimulator } from "../helpers/sim.ts";
 
 const sim = useSimulator({ taskDurationMs: 1500 });
 
-function registry() {
-  const s = sim();
-  const loaded = loadConfig({ PROXMOX_URL: s.url, PROXMOX_TOKEN_ID: s.tokenId, PROXMOX_TOKEN_SECRET: s.tokenSecret, PROXMOX_TOOLSETS: "all" });
-  if (!loaded.ok) throw new Error(loaded.problems.join("; "));
-  const redactor = new Redactor();
-  return createRegistry(createRuntime([loaded.config], redactor, createLogger(redactor, "error", () => {})));
-}
+const registry = () => simRegistry(sim()).registry;
 
 describe("MCP tasks and the caller's tier ceiling", () => {
   test("a read-only principal asking for a backup as a task gets the refusal and Proxmox gets no write", async () => {

@@ -4,21 +4,13 @@
 import { describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { loadConfig } from "../../src/config/env.ts";
-import { createLogger } from "../../src/log.ts";
-import { Redactor } from "../../src/security/redactor.ts";
-import { createMcpServer, createRegistry, createRuntime } from "../../src/server.ts";
+import { createMcpServer } from "../../src/server.ts";
+import { simRegistry } from "../helpers/in-process.ts";
 import { useSimulator } from "../helpers/sim.ts";
 
 const sim = useSimulator();
 
-function registry() {
-  const s = sim();
-  const loaded = loadConfig({ PROXMOX_URL: s.url, PROXMOX_TOKEN_ID: s.tokenId, PROXMOX_TOKEN_SECRET: s.tokenSecret, PROXMOX_TOOLSETS: "all" });
-  if (!loaded.ok) throw new Error(loaded.problems.join("; "));
-  const redactor = new Redactor();
-  return createRegistry(createRuntime([loaded.config], redactor, createLogger(redactor, "error", () => {})));
-}
+const registry = () => simRegistry(sim()).registry;
 
 async function connect(reg: ReturnType<typeof registry>, principal: Parameters<typeof createMcpServer>[1] = {}) {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
