@@ -9,7 +9,7 @@ import { logHub } from "./mcp/logging.ts";
 import type { AuditRecord } from "./security/audit.ts";
 import { auditKeyFrom, verifyChain } from "./security/audit-chain.ts";
 import { Redactor } from "./security/redactor.ts";
-import { createMcpServer, createRegistry, createRuntime } from "./server.ts";
+import { createRegistry, createRuntime, stdioServerFactory } from "./server.ts";
 import { ALL_TOOLS } from "./tools/index.ts";
 import { DEFAULT_SELECTION, isSelected, parseToolsets, TOOLSETS } from "./tools/toolsets.ts";
 import { TIER_NAMES } from "./tools/types.ts";
@@ -352,7 +352,7 @@ async function serveStdio(registry: ReturnType<typeof createRegistry>, redactor:
         stop().finally(() => resolve(0));
       },
     });
-    serve(() => createMcpServer(registry), { transport, onerror: (error) => log.warn(`transport: ${error.message}`) });
+    serve(stdioServerFactory(registry, transport), { transport, onerror: (error) => log.warn(`transport: ${error.message}`) });
     log.info(`proxmox-mcp ${VERSION} serving MCP on stdio (${registry.tools.length} tools)`);
   });
 }

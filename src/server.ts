@@ -10,7 +10,8 @@ import { completerFor, registerCompletions } from "./mcp/completions.ts";
 import { inventoryWatch } from "./mcp/inventory.ts";
 import { logHub } from "./mcp/logging.ts";
 import { registerTasks } from "./mcp/tasks.ts";
-import { readRoute, routeToolCalls } from "./mcp/tool-calls.ts";
+import type { StdioTransport } from "./mcp/stdio-transport.ts";
+import { readLane, readRoute, routeToolCalls } from "./mcp/tool-calls.ts";
 import { registerPrompts } from "./prompts.ts";
 import { registerResources } from "./resources.ts";
 import { createAudit } from "./security/audit.ts";
@@ -64,3 +65,15 @@ export function createMcpServer(registry: ToolRegistry, principal: Principal = {
   return server;
 }
 
+/**
+ * The SDK's stdio entry asks this for the server of the connection's era. A 2025-era one
+ * gives its reads the transport's lane past the SDK (readLane says why); a 2026-era one
+ * takes every request the SDK's way.
+ */
+export function stdioServerFactory(registry: ToolRegistry, transport: StdioTransport): (context: { era: "legacy" | "modern" }) => McpServer {
+  return ({ era }) => {
+    const server = createMcpServer(registry);
+    transport.useLane(era === "legacy" ? readLane(server, registry) : undefined);
+    return server;
+  };
+}

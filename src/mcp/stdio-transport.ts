@@ -10,11 +10,14 @@
 //  - a line that is not JSON is skipped, as the SDK's transport does; one that is JSON but no
 //    JSON-RPC message is logged and dropped; the rest is handed on as it is, and the SDK's
 //    Protocol checks each message's kind with its own schemas;
-//  - a 2025-era answer gets the error codes of its revision (src/mcp/errors.ts).
+//  - a 2025-era answer gets the error codes of its revision (src/mcp/errors.ts);
+//  - a lane (src/mcp/tool-calls.ts readLane) may answer a request before the SDK sees it;
+//    this transport then owns that request: it answers it, and a cancellation aborts it.
 import type { JSONRPCMessage, Transport, TransportSendOptions } from "@modelcontextprotocol/server";
 import type { Redactor } from "../security/redactor.ts";
 import { MAX_LINE_BYTES, splitLines } from "../stdio-limit.ts";
 import { isLegacyRevision, withLegacyErrorCodes } from "./errors.ts";
+import type { CallLane, WireRequest } from "./tool-calls.ts";
 
 export interface StdioTransportOptions {
   redactor: Redactor;
@@ -34,6 +37,9 @@ export class StdioTransport implements Transport {
   /** The client speaks a 2025-era revision (it initialized); a 2026-era client discovers instead. */
   private legacy = false;
   private readonly lines;
+  private lane: CallLane | undefined;
+  /** Requests a lane took and has not answered yet, to abort on cancellation or close. */
+  private readonly laneCalls = new Map<string | number, AbortController>();
 
   constructor(
     private readonly input: NodeJS.ReadableStream,
@@ -50,6 +56,11 @@ export class StdioTransport implements Transport {
       },
       maxBytes,
     );
+  }
+
+  /** Lets `lane` answer the requests it takes from now on; undefined hands all to the SDK again. */
+  useLane(lane: CallLane | undefined): void {
+    this.lane = lane;
   }
 
   async start(): Promise<void> {
@@ -98,6 +109,8 @@ export class StdioTransport implements Transport {
     this.output.off("error", this.onOutputError);
     this.output.on("error", () => {});
     this.input.pause?.();
+    for (const controller of this.laneCalls.values()) controller.abort(new Error("the stdio session closed"));
+    this.laneCalls.clear();
     this.onclose?.();
     this.options.onClosed?.();
   }
@@ -114,11 +127,48 @@ export class StdioTransport implements Transport {
       this.onerror?.(new Error(`dropped a line that is JSON but not a JSON-RPC 2.0 message: ${clipped(line.toString("utf8"))}`));
       return;
     }
+    if (this.lane && this.takenByLane(message as Record<string, unknown>, this.lane)) return;
     try {
       this.onmessage?.(message as JSONRPCMessage);
     } catch (error) {
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** True when the message was the lane's: a request it answers, or the cancellation of one. */
+  private takenByLane(message: Record<string, unknown>, lane: CallLane): boolean {
+    const params = message.params as Record<string, unknown> | undefined;
+    if (message.method === "notifications/cancelled" && !("id" in message)) {
+      const id = params?.requestId;
+      const controller = typeof id === "string" || typeof id === "number" ? this.laneCalls.get(id) : undefined;
+      if (!controller || (typeof id !== "string" && typeof id !== "number")) return false;
+      // Cancelled: abort its requests to Proxmox and send no answer (as the SDK does).
+      this.laneCalls.delete(id);
+      controller.abort(params?.reason);
+      return true;
+    }
+    const id = message.id;
+    if (typeof message.method !== "string" || (typeof id !== "string" && typeof id !== "number")) return false;
+    if (params !== undefined && (params === null || typeof params !== "object" || Array.isArray(params))) return false;
+    // An id still in flight is the SDK's to judge, as is every request the lane declines.
+    if (this.laneCalls.has(id)) return false;
+    const controller = new AbortController();
+    const answer = lane(message as unknown as WireRequest, controller.signal);
+    if (!answer) return false;
+    this.laneCalls.set(id, controller);
+    const settle = (reply: JSONRPCMessage) => {
+      if (controller.signal.aborted) return;
+      this.laneCalls.delete(id);
+      this.send(reply).catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
+    };
+    answer.then(
+      (result) => settle({ jsonrpc: "2.0", id, result } as JSONRPCMessage),
+      (error: unknown) => {
+        this.onerror?.(new Error(`a lane's call failed: ${error instanceof Error ? error.message : String(error)}`));
+        settle({ jsonrpc: "2.0", id, error: { code: -32603, message: "Internal error" } } as JSONRPCMessage);
+      },
+    );
+    return true;
   }
 
   private readonly onData = (chunk: Buffer | string) => this.lines.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);

@@ -9,6 +9,7 @@
 //  - anything else takes the SDK's handler unchanged: every write (a confirmation may answer
 //    input_required, which the SDK checks against the era and the client's capabilities),
 //    a name this server instance does not list, arguments that are not an object.
+// On stdio a read may go further round the SDK (readLane): see there.
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { ToolRegistry } from "../tools/registry.ts";
 import type { AnyTool } from "../tools/types.ts";
@@ -18,7 +19,14 @@ export interface ToolCallRequest {
 }
 
 export interface ToolCallContext {
-  mcpReq: { envelope?: Record<string, unknown>; signal: AbortSignal };
+  mcpReq: {
+    id?: string | number;
+    method?: string;
+    _meta?: Record<string, unknown>;
+    envelope?: Record<string, unknown>;
+    signal: AbortSignal;
+    notify?: (notification: { method: string; params?: Record<string, unknown> }) => Promise<void>;
+  };
 }
 
 /** A request handler as the SDK keeps it for a method, in front of any schema check. */
@@ -92,3 +100,51 @@ export const readRoute: ToolCallRoute = ({ tool, args, registered }, _request, c
     isError: true,
   }));
 };
+
+/** A JSON-RPC request as the stdio transport read it (its shape checked, nothing else). */
+export interface WireRequest {
+  jsonrpc: "2.0";
+  id: string | number;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * A transport's short way to a result: a promise for the requests it takes, undefined for
+ * the rest (they go to the SDK as usual). `signal` aborts when the client cancels.
+ */
+export type CallLane = (request: WireRequest, signal: AbortSignal) => Promise<unknown> | undefined;
+
+/**
+ * Reads on a 2025-era stdio connection, answered before the SDK sees them. Each message the
+ * SDK's stdio entry handles is classified by zod schemas five times on its way in and out
+ * (the entry, its channel, the Protocol), and a context with a dozen closures is built for
+ * it: about a tenth of the server's CPU for a proxmox_get_resource (bench/locate.ts). A read
+ * needs none of that: no input_required round, no capability the era gates. So the lane
+ * takes a tools/call only when all of this holds, and otherwise leaves it to the SDK:
+ *  - the client initialized (before that the SDK answers as the protocol says);
+ *  - it is not task-augmented (the tasks route starts those);
+ *  - the tool is listed on this server instance and the call is a read (readRoute).
+ * A 2026-era connection never gets a lane: its codec stamps every result.
+ */
+export function readLane(server: McpServer, registry: ToolRegistry): CallLane {
+  const registered = registeredTools(server);
+  return (request, signal) => {
+    if (request.method !== "tools/call") return undefined;
+    if (request.params === undefined || request.params.task !== undefined) return undefined;
+    if (server.server.getClientCapabilities() === undefined) return undefined;
+    const call = listedCall(registry, registered, request);
+    if (!call) return undefined;
+    const meta = request.params._meta;
+    return readRoute(call, request, {
+      mcpReq: {
+        id: request.id,
+        method: request.method,
+        _meta: meta !== null && typeof meta === "object" && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined,
+        signal,
+        // On stdio every message shares the one pipe: a progress update needs no request id.
+        notify: (notification) => server.server.notification(notification as Parameters<McpServer["server"]["notification"]>[0]),
+      },
+    });
+  };
+}

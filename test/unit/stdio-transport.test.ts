@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { PassThrough } from "node:stream";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { StdioTransport } from "../../src/mcp/stdio-transport.ts";
+import type { CallLane } from "../../src/mcp/tool-calls.ts";
 import { Redactor } from "../../src/security/redactor.ts";
 
 const SECRET = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
@@ -97,5 +98,104 @@ describe("the stdio transport", () => {
     await transport.close();
     expect(closes).toBe(1);
     await expect(transport.send({ jsonrpc: "2.0", id: 1, result: {} } as JSONRPCMessage)).rejects.toThrow("closed");
+  });
+});
+
+describe("a lane on the stdio transport", () => {
+  /** A lane that takes every tools/call and holds it until released; the signals it got, by id. */
+  function holdingLane() {
+    const signals = new Map<string | number, AbortSignal>();
+    const release = new Map<string | number, (result: unknown) => void>();
+    const lane: CallLane = (request, signal) => {
+      if (request.method !== "tools/call") return undefined;
+      signals.set(request.id, signal);
+      return new Promise((resolve) => release.set(request.id, resolve));
+    };
+    return { lane, signals, release };
+  }
+  const lines = (text: string) => text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  test("a request the lane takes is answered by the transport and never reaches the SDK", async () => {
+    const { input, transport, received, written } = pipes();
+    const { lane, release } = holdingLane();
+    transport.useLane(lane);
+    await transport.start();
+    input.write('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"proxmox_get_resource","arguments":{"vmid":100}}}\n');
+    await tick();
+    release.get(3)?.({ content: [{ type: "text", text: "VM 100" }] });
+    await tick();
+    expect(received).toEqual([]);
+    expect(lines(written())).toEqual([{ jsonrpc: "2.0", id: 3, result: { content: [{ type: "text", text: "VM 100" }] } }]);
+  });
+
+  test("a request the lane declines goes to the SDK as it came", async () => {
+    const { input, transport, received, written } = pipes();
+    transport.useLane(holdingLane().lane);
+    await transport.start();
+    input.write('{"jsonrpc":"2.0","id":4,"method":"ping"}\n');
+    await tick();
+    expect(received).toEqual([{ jsonrpc: "2.0", id: 4, method: "ping" }]);
+    expect(written()).toBe("");
+  });
+
+  test("a lane's answer holding a registered secret leaves masked, like every other line", async () => {
+    const { input, transport, written } = pipes();
+    const { lane, release } = holdingLane();
+    transport.useLane(lane);
+    await transport.start();
+    input.write('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"x"}}\n');
+    await tick();
+    release.get(5)?.({ content: [{ type: "text", text: `a note holding ${SECRET}` }] });
+    await tick();
+    const out = written();
+    expect(out).not.toContain(SECRET);
+    expect(out).toContain("[REDACTED]");
+  });
+
+  test("a client's cancellation aborts the lane's call and no answer is sent for it", async () => {
+    const { input, transport, received, written } = pipes();
+    const { lane, signals, release } = holdingLane();
+    transport.useLane(lane);
+    await transport.start();
+    input.write('{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"x"}}\n');
+    await tick();
+    input.write('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"a","reason":"user stopped it"}}\n');
+    await tick();
+    expect(signals.get("a")?.aborted).toBe(true);
+    release.get("a")?.({ content: [] });
+    await tick();
+    expect(written()).toBe("");
+    // The cancellation was the lane's own: the SDK, which never saw the request, is not told.
+    expect(received).toEqual([]);
+  });
+
+  test("a cancellation of a request the SDK holds still reaches the SDK", async () => {
+    const { input, transport, received } = pipes();
+    transport.useLane(holdingLane().lane);
+    await transport.start();
+    input.write('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}}\n');
+    await tick();
+    expect(received).toEqual([{ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 9 } }]);
+  });
+
+  test("a second request with the id of one still in the lane is left to the SDK", async () => {
+    const { input, transport, received } = pipes();
+    transport.useLane(holdingLane().lane);
+    await transport.start();
+    const call = '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"x"}}\n';
+    input.write(call + call);
+    await tick();
+    expect(received).toEqual([JSON.parse(call)]);
+  });
+
+  test("the session closing aborts the calls still in the lane", async () => {
+    const { input, transport } = pipes();
+    const { lane, signals } = holdingLane();
+    transport.useLane(lane);
+    await transport.start();
+    input.write('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"x"}}\n');
+    await tick();
+    await transport.close();
+    expect(signals.get(7)?.aborted).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
+import { readLane, type WireRequest } from "../../src/mcp/tool-calls.ts";
 import { createMcpServer } from "../../src/server.ts";
 import { simRegistry } from "../helpers/in-process.ts";
 import { useSimulator } from "../helpers/sim.ts";
@@ -74,6 +75,68 @@ describe("tools/call routes", () => {
     expect(answer.isError).toBeFalsy();
     expect((answer.structuredContent as { dry_run?: boolean }).dry_run).toBe(true);
     expect(sim().requests.filter((r) => r.method !== "GET")).toEqual([]);
+    await client.close();
+  });
+});
+
+describe("the stdio read lane", () => {
+  /** A server its client initialized, and the lane for it. */
+  async function initializedLane(reg: ReturnType<typeof registry>, principal: Parameters<typeof createMcpServer>[1] = {}) {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const server = createMcpServer(reg, principal);
+    await server.connect(serverSide);
+    const client = new Client({ name: "read-lane-test", version: "1.0.0" });
+    await client.connect(clientSide);
+    return { lane: readLane(server, reg), client };
+  }
+  const call = (name: string, args: Record<string, unknown>, extra: Record<string, unknown> = {}): WireRequest => ({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args, ...extra } });
+  const signal = () => new AbortController().signal;
+
+  test("a read is answered with the registry's own text and structuredContent", async () => {
+    const reg = registry();
+    const { lane, client } = await initializedLane(reg);
+    const answer = (await lane(call("proxmox_get_resource", { vmid: 100 }), signal())) as Answer;
+    const direct = await reg.call("proxmox_get_resource", { vmid: 100 });
+    expect(answer.content[0]?.text).toBe(direct.text);
+    expect(answer.structuredContent).toEqual(direct.structured);
+    await client.close();
+  });
+
+  test("before the client initialized, the lane leaves every call to the SDK", () => {
+    const reg = registry();
+    expect(readLane(createMcpServer(reg), reg)(call("proxmox_get_resource", { vmid: 100 }), signal())).toBeUndefined();
+  });
+
+  test("a write is never the lane's, even with confirm: the SDK's handler and its gates take it", async () => {
+    const { lane, client } = await initializedLane(registry());
+    sim().resetLog();
+    expect(lane(call("proxmox_start_resource", { vmid: 101, confirm: true }), signal())).toBeUndefined();
+    expect(lane(call("proxmox_api", { method: "POST", path: "/nodes/pve1/qemu/101/status/start", confirm: true }), signal())).toBeUndefined();
+    expect(sim().requests).toEqual([]);
+    await client.close();
+  });
+
+  test("a task-augmented read, an unknown tool and other methods are left to the SDK", async () => {
+    const { lane, client } = await initializedLane(registry());
+    expect(lane(call("proxmox_get_resource", { vmid: 100 }, { task: { ttl: 60000 } }), signal())).toBeUndefined();
+    expect(lane(call("proxmox_no_such_tool", {}), signal())).toBeUndefined();
+    expect(lane({ jsonrpc: "2.0", id: 2, method: "tools/list" }, signal())).toBeUndefined();
+    await client.close();
+  });
+
+  test("a tool a token's ceiling left unregistered is not served by the lane", async () => {
+    const { lane, client } = await initializedLane(registry(), { maxTier: () => 1 });
+    expect(lane(call("proxmox_start_resource", { vmid: 101 }), signal())).toBeUndefined();
+    await client.close();
+  });
+
+  test("the caller's signal reaches the requests to Proxmox: an aborted call answers cancelled", async () => {
+    const { lane, client } = await initializedLane(registry());
+    const controller = new AbortController();
+    controller.abort();
+    const answer = (await lane(call("proxmox_get_resource", { vmid: 100, node: "pve1", type: "qemu" }), controller.signal)) as Answer;
+    expect(answer.isError).toBe(true);
+    expect(answer.content[0]?.text).toContain("cancelled");
     await client.close();
   });
 });
