@@ -148,12 +148,18 @@ export class RawSession {
 
   /** The raw line of the response to request `id`. */
   async response(id: number): Promise<string> {
+    return (await this.reply(id)).line;
+  }
+
+  /** The response to request `id`: its line and the message parsed from it, once, as a client does. */
+  async reply(id: number): Promise<{ line: string; message: Record<string, unknown> }> {
     for (;;) {
       let newline = this.buffer.indexOf("\n");
       while (newline !== -1) {
         const line = this.buffer.slice(0, newline);
         this.buffer = this.buffer.slice(newline + 1);
-        if (line.trim() && (JSON.parse(line) as { id?: number }).id === id) return line;
+        const message = line.trim() ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+        if (message?.id === id) return { line, message };
         newline = this.buffer.indexOf("\n");
       }
       const chunk = await this.reader.read();

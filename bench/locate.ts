@@ -93,7 +93,7 @@ for (const size of SIZES) {
       const rawCall = async (args: Record<string, unknown>) => {
         id += 1;
         await raw.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "proxmox_get_resource", arguments: args } });
-        const answer = JSON.parse(await raw.response(id)) as { result?: { isError?: boolean; structuredContent?: { node: string; type: string } } };
+        const answer = (await raw.reply(id)).message as { result?: { isError?: boolean; structuredContent?: { node: string; type: string } } };
         if (!answer.result || answer.result.isError === true) errors++;
         return answer;
       };

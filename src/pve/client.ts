@@ -147,7 +147,8 @@ export class PveClient {
   private async once<T>(method: Method, path: string, params: Params, opts: RequestOptions): Promise<Envelope<T>> {
     const { baseUrl, logger } = this.options;
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
-    const encoded = encodeParams(params);
+    // Most reads carry no parameters: no URLSearchParams is built for them.
+    const encoded = hasAny(params) ? encodeParams(params).toString() : "";
     let url = `${baseUrl}/api2/json${path}`;
     const init: RequestInit & { tls?: Record<string, unknown> } = {
       method,
@@ -155,10 +156,9 @@ export class PveClient {
       redirect: "manual",
     };
     if (method === "GET" || method === "DELETE") {
-      const query = encoded.toString();
-      if (query) url += `?${query}`;
+      if (encoded) url += `?${encoded}`;
     } else {
-      init.body = encoded.toString();
+      init.body = encoded;
       (init.headers as Record<string, string>)["Content-Type"] = "application/x-www-form-urlencoded";
     }
     if (this.tlsOptions) init.tls = this.tlsOptions;
@@ -314,6 +314,11 @@ export function buildPath(segments: PathSegments): string {
 }
 
 /** PVE wants booleans as 0/1 and arrays as repeated keys; undefined is left out. */
+function hasAny(params: Params): boolean {
+  for (const _key in params) return true;
+  return false;
+}
+
 export function encodeParams(params: Params): URLSearchParams {
   const out = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
