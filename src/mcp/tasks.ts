@@ -9,7 +9,6 @@
 // A task is the tool call running in this process, detached from the request that started
 // it. Its id names the PVE task (pve:<instance>:<UPID>), so after a restart tasks/get still
 // answers from Proxmox. tasks/cancel stops the wait and sends DELETE /nodes/{node}/tasks/{upid}.
-import { randomUUID } from "node:crypto";
 import { type McpServer, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { UPID_RE } from "../pve/formats.ts";
 import type { PveClient } from "../pve/client.ts";
@@ -130,7 +129,7 @@ export class TaskManager {
       () => this.settle(record, { isError: true, text: "Internal error in proxmox-mcp; details were logged to stderr." }),
     );
     const upid = await Promise.race([upidSeen, record.done.then(() => undefined)]);
-    record.taskId = upid ? `pve:${instance}:${upid}` : `local:${randomUUID()}`;
+    record.taskId = upid ? `pve:${instance}:${upid}` : `local:${crypto.randomUUID()}`;
     this.keep(record);
     return view(record);
   }

@@ -4,7 +4,9 @@
 // So a pinned request runs on a TLS socket of our own: the fingerprint is compared right
 // after the handshake, and only then is a single byte of the request (and its
 // Authorization header) written. One connection per request; correctness over speed.
-import { connect } from "node:tls";
+
+/** node:tls, loaded on the first pinned connection: most servers pin nothing, and every start would pay for it. */
+const tls = () => process.getBuiltinModule("node:tls");
 
 export class FingerprintMismatchError extends Error {
   readonly code = "ERR_TLS_FINGERPRINT_MISMATCH";
@@ -18,7 +20,7 @@ function serverName(hostname: string): string | undefined {
 /** The SHA-256 fingerprint of the certificate a server presents, as PVE writes it (AB:CD:…). */
 export function peerFingerprint(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, servername: serverName(host), rejectUnauthorized: false });
+    const socket = tls().connect({ host, port, servername: serverName(host), rejectUnauthorized: false });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error("timeout"));
@@ -45,7 +47,7 @@ export function createPinnedFetch(expectedFingerprint: string): typeof fetch {
     const body = typeof init.body === "string" ? init.body : "";
     const port = Number(url.port || 443);
     return new Promise<Response>((resolve, reject) => {
-      const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port, servername: serverName(url.hostname), rejectUnauthorized: false });
+      const socket = tls().connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port, servername: serverName(url.hostname), rejectUnauthorized: false });
       const chunks: Buffer[] = [];
       let settled = false;
       const fail = (error: Error) => {

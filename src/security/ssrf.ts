@@ -6,7 +6,6 @@
 // Limits (documented in SECURITY.md): the node resolves the name again itself, so a name
 // whose DNS answer differs there (split horizon, rebinding) is not caught here; the admin's
 // own switch PROXMOX_DOWNLOAD_ALLOW_PRIVATE=1 is the only way to allow private targets.
-import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 
 type Range = [base: bigint, bits: number, label: string];
@@ -82,7 +81,8 @@ export function forbiddenAddress(address: string): string | undefined {
 
 export type Resolver = (host: string) => Promise<string[]>;
 
-const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+// node:dns is loaded on the first download that names a host, not by every start.
+const systemResolver: Resolver = async (host) => (await process.getBuiltinModule("node:dns/promises").lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
  * Undefined when every address `host` resolves to is public; otherwise what is wrong, in words
