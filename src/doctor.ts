@@ -1,7 +1,5 @@
 // `proxmox-mcp doctor`: what a user runs when the agent says "it doesn't work". Each check
 // builds on the one before: configuration, DNS/TCP reach, TLS, the token, its privileges.
-import { lookup } from "node:dns/promises";
-import { connect as tcpConnect } from "node:net";
 import { type Config, configWarnings, formatConfigProblems } from "./config/env.ts";
 import { loadInstances } from "./config/instances.ts";
 import { PveClient } from "./pve/client.ts";
@@ -60,7 +58,8 @@ async function checkInstance(config: Config, log: Logger, out: (line: string) =>
   const port = Number(url.port);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   try {
-    const address = await withTimeout(lookup(host), config.timeoutMs, "DNS lookup");
+    // Node's modules from process.getBuiltinModule: imports in the one-file binary load at every start.
+    const address = await withTimeout(process.getBuiltinModule("node:dns/promises").lookup(host), config.timeoutMs, "DNS lookup");
     report({ name: "DNS", status: "ok", detail: `${host} → ${address.address}` });
   } catch (error) {
     report({ name: "DNS", status: "fail", detail: `${host} does not resolve (${errorText(error)}). Check the host name in PROXMOX_URL.` });
@@ -135,7 +134,7 @@ function tlsDescription(config: Config): string {
 
 function tcpReach(host: string, port: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host, port });
+    const socket = process.getBuiltinModule("node:net").connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no answer within ${timeoutMs} ms`));

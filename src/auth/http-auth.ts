@@ -2,7 +2,6 @@
 // team, each person with their own scopes), or both when the admin says so. Every answer
 // here is a short fixed body with the WWW-Authenticate parameters the MCP authorization
 // spec asks for, so a client can find the authorization server by itself.
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { loadOAuthConfig, type OAuthConfig, OAuthVerifier, TokenError } from "./oauth.ts";
 import { grantFromScopes, type TierCeiling } from "./scopes.ts";
@@ -143,7 +142,8 @@ function fixed(status: number, body: Record<string, string>, headers: Record<str
 
 /** Compares digests so neither the token's length nor its content leaks through timing. */
 function tokenMatches(expected: string, given: string): boolean {
-  const a = createHash("sha256").update(expected).digest();
-  const b = createHash("sha256").update(given).digest();
-  return timingSafeEqual(a, b) && given.length > 0;
+  const a = new Bun.CryptoHasher("sha256").update(expected).digest();
+  const b = new Bun.CryptoHasher("sha256").update(given).digest();
+  // node:crypto from process.getBuiltinModule: an import would load it at every start, HTTP or not.
+  return process.getBuiltinModule("node:crypto").timingSafeEqual(a, b) && given.length > 0;
 }

@@ -6,7 +6,6 @@
 // Limits (documented in SECURITY.md): the node resolves the name again itself, so a name
 // whose DNS answer differs there (split horizon, rebinding) is not caught here; the admin's
 // own switch PROXMOX_DOWNLOAD_ALLOW_PRIVATE=1 is the only way to allow private targets.
-import { isIP } from "node:net";
 
 type Range = [base: bigint, bits: number, label: string];
 
@@ -81,7 +80,8 @@ export function forbiddenAddress(address: string): string | undefined {
 
 export type Resolver = (host: string) => Promise<string[]>;
 
-// node:dns is loaded on the first download that names a host, not by every start.
+// node:dns and node:net from process.getBuiltinModule: the one-file binary loads every module it
+// imports at start, and only a download that names a host needs them.
 const systemResolver: Resolver = async (host) => (await process.getBuiltinModule("node:dns/promises").lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
@@ -92,7 +92,7 @@ const systemResolver: Resolver = async (host) => (await process.getBuiltinModule
 export async function checkPublicHost(host: string, resolve: Resolver = systemResolver): Promise<string | undefined> {
   const bare = host.replace(/^\[|\]$/g, "");
   if (/^localhost$|\.localhost$/i.test(bare)) return `${host} is loopback (localhost)`;
-  if (isIP(bare)) {
+  if (process.getBuiltinModule("node:net").isIP(bare)) {
     const reason = forbiddenAddress(bare);
     return reason ? `${host} is a ${reason} address` : undefined;
   }
