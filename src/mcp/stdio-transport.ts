@@ -140,8 +140,9 @@ export class StdioTransport implements Transport {
     const params = message.params as Record<string, unknown> | undefined;
     if (message.method === "notifications/cancelled" && !("id" in message)) {
       const id = params?.requestId;
-      const controller = typeof id === "string" || typeof id === "number" ? this.laneCalls.get(id) : undefined;
-      if (!controller || (typeof id !== "string" && typeof id !== "number")) return false;
+      if (typeof id !== "string" && typeof id !== "number") return false;
+      const controller = this.laneCalls.get(id);
+      if (!controller) return false;
       // Cancelled: abort its requests to Proxmox and send no answer (as the SDK does).
       this.laneCalls.delete(id);
       controller.abort(params?.reason);

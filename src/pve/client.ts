@@ -313,12 +313,12 @@ export function buildPath(segments: PathSegments): string {
     .join("");
 }
 
-/** PVE wants booleans as 0/1 and arrays as repeated keys; undefined is left out. */
 function hasAny(params: Params): boolean {
   for (const _key in params) return true;
   return false;
 }
 
+/** PVE wants booleans as 0/1 and arrays as repeated keys; undefined is left out. */
 export function encodeParams(params: Params): URLSearchParams {
   const out = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {

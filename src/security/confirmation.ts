@@ -31,7 +31,7 @@ export interface AnswerContext {
 }
 
 // Bun's hasher, not node:crypto: that module takes about 2.5 ms to load in the compiled binary,
-// paid by every start (bench/coldstart.ts), and this is the only hashing a stdio session does.
+// and a start would pay for it to hash these few strings (test/dist/startup-imports.test.ts).
 const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
 
 /**
