@@ -10,7 +10,7 @@
 // it. Its id names the PVE task (pve:<instance>:<UPID>), so after a restart tasks/get still
 // answers from Proxmox. tasks/cancel stops the wait and sends DELETE /nodes/{node}/tasks/{upid}.
 import { type McpServer, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
-import { UPID_RE } from "../pve/formats.ts";
+import { parseUpid, UPID_RE } from "../pve/formats.ts";
 import type { PveClient } from "../pve/client.ts";
 import type { CallOptions, CallOutcome, ToolRegistry } from "../tools/registry.ts";
 import type { AnyTool } from "../tools/types.ts";
@@ -76,9 +76,9 @@ export function parseTaskId(taskId: string): { instance: string; upid: string } 
   return m && UPID_RE.test(m[2] as string) ? { instance: m[1] as string, upid: m[2] as string } : undefined;
 }
 
-/** The node a UPID runs on (UPID:node:pid:pstart:starttime:type:id:user:). */
+/** The node a UPID runs on. */
 function upidNode(upid: string): string {
-  return upid.split(":")[1] ?? "";
+  return parseUpid(upid)?.node ?? "";
 }
 
 export class TaskManager {

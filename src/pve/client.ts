@@ -359,7 +359,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** A copy with every string longer than MAX_PVE_STRING cut (and marked); others kept as they are. */
 /**
  * Cuts over-long strings (and keys) of a freshly parsed answer in place: a large answer
  * with nothing to cut (an inventory of 10,000 guests) is not copied whole.

@@ -11,7 +11,7 @@ import { inventoryWatch } from "../mcp/inventory.ts";
 import { logHub } from "../mcp/logging.ts";
 import type { Instances } from "../mcp/tasks.ts";
 import type { Method, PveClient } from "../pve/client.ts";
-import { UPID_RE } from "../pve/formats.ts";
+import { parseUpid, UPID_RE } from "../pve/formats.ts";
 import { type Audit, auditArgs, SECRET_ARG } from "../security/audit.ts";
 import { type AnswerContext, confirmationCodec, confirmQuestion, declined, NeedsInput, readAnswer } from "../security/confirmation.ts";
 import { checkGates } from "../security/gates.ts";
@@ -134,7 +134,7 @@ export class ToolRegistry {
         if (!instance) return `cluster ${name} is not served here`;
         if (instance.config.readOnly) return "this server is read-only (PROXMOX_READ_ONLY)";
         // Security: a task of an earlier run is stopped only if this token started it.
-        const user = upid.split(":")[7];
+        const user = parseUpid(upid)?.user;
         if (user !== instance.config.tokenId) return `the task was started by ${user ?? "someone else"}, not by this server's token`;
         return undefined;
       },
