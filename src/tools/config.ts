@@ -6,6 +6,7 @@ import { pveText } from "../format/text.ts";
 import { InputError, RefusedError } from "../errors.ts";
 import { PveError } from "../pve/errors.ts";
 import * as f from "../pve/formats.ts";
+import { BRIDGE_RE, DNS_NAME_RE, IPV4_CIDR_RE, IPV4_RE, IPV6_RE } from "../pve/formats.ts";
 import { propertyString } from "../pve/property-string.ts";
 import type { Guest } from "../pve/resources.ts";
 import type { PlannedRequest } from "./plan.ts";
@@ -15,12 +16,7 @@ import { describeGuest, finishTask, guestTarget, notNeeded, planTarget, resolveW
 
 // Security: every value that goes into a PVE property string (net0, ipconfig0) is checked
 // by the schemas below and again by propertyString (src/pve/property-string.ts) as it joins.
-const BRIDGE_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/;
-const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const IPV4_CIDR_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
-const IPV6_RE = /^[0-9a-fA-F:]{2,39}$/;
 const IPV6_CIDR_RE = /^[0-9a-fA-F:]{2,39}\/(\d|[1-9]\d|1[01]\d|12[0-8])$/;
-const DNS_NAME_RE = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
 const STARTUP_RE = /^(order=\d{1,4})?(,?up=\d{1,5})?(,?down=\d{1,5})?$/;
 const CIUSER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 const SSH_KEY_LINE_RE = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\r\n]*)?$/;
@@ -62,11 +58,21 @@ const IpConfig = v.strictObject({
   gw6: opt(v.pipe(v.string(), v.check((s) => IPV6_RE.test(s), "gw6 must be an IPv6 address")), "IPv6 gateway."),
 });
 
+/** The entries of a list PVE keeps space-separated; commas and semicolons are taken too. */
+export function listEntries(value: string): string[] {
+  return value.split(/[ ,;]+/).filter(Boolean);
+}
+
+/** "1.1.1.1, 8.8.8.8" → "1.1.1.1 8.8.8.8", as PVE stores nameserver and searchdomain. */
+export function spaceList(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : listEntries(value).join(" ");
+}
+
 const dnsList = (what: string) =>
   v.pipe(
     v.string(),
     v.maxLength(512),
-    v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => IPV4_RE.test(x) || IPV6_RE.test(x) || (what === "searchdomain" && DNS_NAME_RE.test(x))), what === "searchdomain" ? "searchdomain must be DNS names separated by spaces" : "nameserver must be IP addresses separated by spaces"),
+    v.check((s) => listEntries(s).every((x) => IPV4_RE.test(x) || IPV6_RE.test(x) || (what === "searchdomain" && DNS_NAME_RE.test(x))), what === "searchdomain" ? "searchdomain must be DNS names separated by spaces" : "nameserver must be IP addresses separated by spaces"),
   );
 
 export const sshKeysInput = v.pipe(
@@ -255,8 +261,8 @@ export const updateConfig = defineTool({
     put("tags", args.tags === undefined ? undefined : tagString(args.tags));
     put("protection", args.protection);
     put("ciuser", args.ciuser);
-    put("nameserver", args.nameserver?.split(/[ ,;]+/).filter(Boolean).join(" "));
-    put("searchdomain", args.searchdomain?.split(/[ ,;]+/).filter(Boolean).join(" "));
+    put("nameserver", spaceList(args.nameserver));
+    put("searchdomain", spaceList(args.searchdomain));
     for (const n of args.net ?? []) put(`net${n.index}`, netValue(guest, shown(before.get(`net${n.index}`)) ?? undefined, n));
     for (const c of args.ipconfig ?? []) {
       const parts = ([["ip", c.ip], ["gw", c.gw], ["ip6", c.ip6], ["gw6", c.gw6]] as const).filter(([, val]) => val !== undefined).map(([k, val]) => [k, val as string, `ipconfig[${c.index}].${k}`] as const);

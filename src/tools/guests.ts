@@ -4,7 +4,7 @@ import { clipText, pveText } from "../format/text.ts";
 import { bytes, duration, moreLine, percent, round, table } from "../format/units.ts";
 import { NotFoundError } from "../errors.ts";
 import * as f from "../pve/formats.ts";
-import { type Guest, listGuests, listResources, whyNoGuestVisible, withGuest } from "../pve/resources.ts";
+import { type Guest, listGuests, listResources, splitTags, whyNoGuestVisible, withGuest } from "../pve/resources.ts";
 import { mapBounded, readableStorages } from "../pve/storage.ts";
 import { listEnvelope } from "./schemas.ts";
 import { defineTool, READ_HINTS } from "./types.ts";
@@ -200,7 +200,7 @@ export const getResource = defineTool({
       name,
       status: state,
       template: cfg.template === 1 || cfg.template === "1" || guest?.template === true,
-      tags: typeof cfg.tags === "string" ? cfg.tags.split(/[;, ]+/).filter(Boolean) : (guest?.tags ?? []),
+      tags: typeof cfg.tags === "string" ? splitTags(cfg.tags) : (guest?.tags ?? []),
       current: {
         status: str("status") ?? "unknown",
         uptime_s: num("uptime"),

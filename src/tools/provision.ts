@@ -3,18 +3,14 @@ import * as v from "valibot";
 import { InputError, RefusedError } from "../errors.ts";
 import type { PveClient } from "../pve/client.ts";
 import * as f from "../pve/formats.ts";
+import { BRIDGE_RE, DNS_NAME_RE, IPV4_CIDR_RE, IPV4_RE, IPV6_RE } from "../pve/formats.ts";
 import { propertyString } from "../pve/property-string.ts";
 import { listGuests, listResources } from "../pve/resources.ts";
-import { sshKeySummary, sshKeysInput, tagString, urlencodeKeys } from "./config.ts";
+import { listEntries, spaceList, sshKeySummary, sshKeysInput, tagString, urlencodeKeys } from "./config.ts";
 import { wholeNumber } from "./schemas.ts";
 import { defineTool, type ToolContext } from "./types.ts";
 import { approveAndSend, checkNodePolicy, checkVmidPolicy, describeGuest, finishTask, guestTarget, planTarget, resolveWriteTarget, TaskOutput, WRITE_HINTS, waitFields } from "./writes.ts";
 
-// PVE's dns-name format: what a hostname or VM name may be.
-const DNS_NAME_RE = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
-const IPV4_CIDR_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
-const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const BRIDGE_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/;
 
 const dnsName = (what: string) =>
   v.pipe(v.string(`${what} must be a string`), v.maxLength(253, `${what} is at most 253 characters`), v.regex(DNS_NAME_RE, `${what} must be a DNS name: letters, digits and '-', dot-separated, e.g. web-02`));
@@ -35,8 +31,8 @@ const ProvisionedOutput = v.object({
 
 const TAGS_RE = /^[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*(;[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*)*$/;
 const tagsInput = v.optional(v.pipe(v.array(f.tag, 'tags must be a list such as ["web", "prod"]'), v.check((t) => t.length <= 32, "at most 32 tags"), v.description("Tags.")));
-const nameservers = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => IPV4_RE.test(x) || /^[0-9a-fA-F:]{2,39}$/.test(x)), "nameserver must be IP addresses separated by spaces"), v.description("DNS server IPs.")));
-const searchdomains = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => s.split(/[ ,;]+/).filter(Boolean).every((x) => DNS_NAME_RE.test(x)), "searchdomain must be DNS names separated by spaces"), v.description("Search domains.")));
+const nameservers = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => listEntries(s).every((x) => IPV4_RE.test(x) || IPV6_RE.test(x)), "nameserver must be IP addresses separated by spaces"), v.description("DNS server IPs.")));
+const searchdomains = v.optional(v.pipe(v.string(), v.maxLength(512), v.check((s) => listEntries(s).every((x) => DNS_NAME_RE.test(x)), "searchdomain must be DNS names separated by spaces"), v.description("Search domains.")));
 const waitForIp = v.optional(v.pipe(v.boolean("wait_for_ip must be true or false"), v.description("With start: await its IP.")), false);
 
 const usableIp = (ip: string) => !/^(127\.|169\.254\.|::1$|fe80:)/i.test(ip);
@@ -176,8 +172,8 @@ export const createContainer = defineTool({
       onboot: args.onboot,
       tags,
       description: args.description,
-      nameserver: args.nameserver?.split(/[ ,;]+/).filter(Boolean).join(" "),
-      searchdomain: args.searchdomain?.split(/[ ,;]+/).filter(Boolean).join(" "),
+      nameserver: spaceList(args.nameserver),
+      searchdomain: spaceList(args.searchdomain),
       start: args.start,
     };
     const upid = await approveAndSend<string>(ctx, {

@@ -5,7 +5,7 @@ import * as v from "valibot";
 import { pveText } from "../format/text.ts";
 import { InputError, NotFoundError, ProxmoxMcpError, RefusedError } from "../errors.ts";
 import * as f from "../pve/formats.ts";
-import { listResources } from "../pve/resources.ts";
+import { listResources, splitTags } from "../pve/resources.ts";
 import { type TaskOutcome, waitForTask } from "../pve/task-wait.ts";
 import type { PlannedRequest } from "./plan.ts";
 import { pickNewVmid } from "./provision.ts";
@@ -136,7 +136,7 @@ export const restoreBackup = defineTool({
     }
     const kind = where.type === "qemu" ? "VM" : "container";
     const name = backed.name ?? backed.hostname;
-    const tags = (backed.tags ?? "").split(/[;, ]+/).filter(Boolean);
+    const tags = splitTags(backed.tags);
     const protectedTags = tags.filter((t) => ctx.config.protectedTags.includes(t.toLowerCase()));
     const params = restoreParams(where.type, vmid, args.volid, { storage: args.storage, unique: args.unique, start: args.start });
     const upid = await approveAndSend<string>(ctx, {
@@ -322,7 +322,7 @@ async function cleanUp(ctx: ToolContext, base: readonly ["nodes", string, f.Gues
     return undefined;
   }
   // Security: destroy only the guest this call restored: same vmid, carrying the drill's tag.
-  const tags = String(config.tags ?? "").split(/[;, ]+/);
+  const tags = splitTags(String(config.tags ?? ""));
   if (!tags.includes(VERIFY_TAG)) {
     log.push(`guest ${vmid} does not carry the ${VERIFY_TAG} tag, so it was NOT destroyed; check it yourself`);
     return "left_behind";
