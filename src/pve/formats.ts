@@ -20,6 +20,8 @@ export const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)
 export const IPV4_CIDR_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
 export const IPV6_RE = /^[0-9a-fA-F:]{2,39}$/;
 export const BRIDGE_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/;
+/** A cloud-init user name. */
+export const CIUSER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 export const vmid = v.pipe(
   v.number("vmid must be a number (an integer from 100 to 999999999), not a string"),

@@ -6,7 +6,7 @@ import { pveText } from "../format/text.ts";
 import { InputError, RefusedError } from "../errors.ts";
 import { PveError } from "../pve/errors.ts";
 import * as f from "../pve/formats.ts";
-import { BRIDGE_RE, DNS_NAME_RE, IPV4_CIDR_RE, IPV4_RE, IPV6_RE } from "../pve/formats.ts";
+import { BRIDGE_RE, CIUSER_RE, DNS_NAME_RE, IPV4_CIDR_RE, IPV4_RE, IPV6_RE } from "../pve/formats.ts";
 import { propertyString } from "../pve/property-string.ts";
 import type { Guest } from "../pve/resources.ts";
 import type { PlannedRequest } from "./plan.ts";
@@ -18,7 +18,6 @@ import { describeGuest, finishTask, guestTarget, notNeeded, planTarget, resolveW
 // by the schemas below and again by propertyString (src/pve/property-string.ts) as it joins.
 const IPV6_CIDR_RE = /^[0-9a-fA-F:]{2,39}\/(\d|[1-9]\d|1[01]\d|12[0-8])$/;
 const STARTUP_RE = /^(order=\d{1,4})?(,?up=\d{1,5})?(,?down=\d{1,5})?$/;
-const CIUSER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 const SSH_KEY_LINE_RE = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\r\n]*)?$/;
 
 const QEMU_MODELS = ["virtio", "e1000", "e1000e", "rtl8139", "vmxnet3"] as const;

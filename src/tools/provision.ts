@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { InputError, RefusedError } from "../errors.ts";
 import type { PveClient } from "../pve/client.ts";
 import * as f from "../pve/formats.ts";
-import { BRIDGE_RE, DNS_NAME_RE, IPV4_CIDR_RE, IPV4_RE, IPV6_RE } from "../pve/formats.ts";
+import { BRIDGE_RE, CIUSER_RE, DNS_NAME_RE, IPV4_CIDR_RE, IPV4_RE, IPV6_RE } from "../pve/formats.ts";
 import { propertyString } from "../pve/property-string.ts";
 import { listGuests, listResources } from "../pve/resources.ts";
 import { listEntries, spaceList, sshKeySummary, sshKeysInput, tagString, urlencodeKeys } from "./config.ts";
@@ -195,8 +195,6 @@ export const createContainer = defineTool({
     return finishProvision(ctx, `Create container ${vmid} (${args.hostname}) on ${args.node}`, upid, args.node, "lxc", vmid, args);
   },
 });
-
-const CIUSER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 export const createVm = defineTool({
   name: "proxmox_create_vm",
