@@ -69,18 +69,20 @@ export function alignTables(text: string): string {
 
 export async function runTour(registry: ToolRegistry, out: (text: string) => void, audit: AuditRecord[] = [], scenario?: { name: string; about: string; steps?: typeof STEPS }): Promise<number> {
   out(`proxmox-mcp tour — a simulated cluster: ${scenario?.about ?? "a 3-node homelab with one node offline"}; nothing here touches a real Proxmox.\n`);
-  for (const step of [...STEPS, ...(scenario?.steps ?? [])]) {
-    if (!registry.tools.some((t) => t.name === step.tool)) continue;
+  /** Runs and prints one step; undefined when this server does not list its tool. */
+  const show = async (step: { say: string; tool: string; args: Record<string, unknown> }) => {
+    if (!registry.tools.some((t) => t.name === step.tool)) return undefined;
     out(`▶ ${step.say}   ${step.tool} ${JSON.stringify(step.args)}`);
     const outcome = await registry.call(step.tool, step.args);
     out(`${alignTables(outcome.text)}\n`);
-    if (outcome.isError) return 1;
+    return outcome;
+  };
+  for (const step of [...STEPS, ...(scenario?.steps ?? [])]) {
+    if ((await show(step))?.isError) return 1;
   }
   for (const step of DAY2) {
-    if (!registry.tools.some((t) => t.name === step.tool)) continue;
-    out(`▶ ${step.say}   ${step.tool} ${JSON.stringify(step.args)}`);
-    const outcome = await registry.call(step.tool, step.args);
-    out(`${alignTables(outcome.text)}\n`);
+    const outcome = await show(step);
+    if (!outcome) continue;
     // A scenario cluster (standalone, a read-only token) may not hold what the day-2 walk
     // needs: its honest answer was shown; the walk stops there, the tour goes on.
     if (outcome.isError !== (step.refused === true)) {
