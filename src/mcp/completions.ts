@@ -5,6 +5,7 @@
 // on every keystroke.
 import { type McpServer, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { ToolRegistry } from "../tools/registry.ts";
+import { perRegistry } from "./per-registry.ts";
 
 /** The spec's ceiling for one completion answer. */
 export const MAX_VALUES = 100;
@@ -112,14 +113,5 @@ export function registerCompletions(server: McpServer, completer: Completer): vo
   server.server.setRequestHandler("completion/complete", (request) => completer.complete(request.params as CompleteParams));
 }
 
-const completers = new WeakMap<ToolRegistry, Completer>();
-
 /** One completer (and its cache) per registry, shared by every connection. */
-export function completerFor(registry: ToolRegistry): Completer {
-  let completer = completers.get(registry);
-  if (!completer) {
-    completer = new Completer(registry);
-    completers.set(registry, completer);
-  }
-  return completer;
-}
+export const completerFor = perRegistry((registry) => new Completer(registry));

@@ -5,6 +5,7 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
+import { perRegistry } from "./per-registry.ts";
 
 /** Tools whose success changes the resource list (guest URIs, or the node a guest is on). */
 const CHANGES_INVENTORY = /^proxmox_(create_|clone_|destroy_|restore|migrate_)/;
@@ -82,14 +83,5 @@ export class InventoryWatch {
   }
 }
 
-const watches = new WeakMap<ToolRegistry, InventoryWatch>();
-
 /** One watch per registry (per process), shared by every connection. */
-export function inventoryWatch(registry: ToolRegistry): InventoryWatch {
-  let watch = watches.get(registry);
-  if (!watch) {
-    watch = new InventoryWatch(registry, Number(process.env.PROXMOX_INVENTORY_POLL_MS ?? POLL_MS), registry.log);
-    watches.set(registry, watch);
-  }
-  return watch;
-}
+export const inventoryWatch = perRegistry((registry) => new InventoryWatch(registry, Number(process.env.PROXMOX_INVENTORY_POLL_MS ?? POLL_MS), registry.log));

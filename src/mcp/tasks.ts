@@ -15,6 +15,7 @@ import type { PveClient } from "../pve/client.ts";
 import type { CallOptions, CallOutcome, ToolRegistry } from "../tools/registry.ts";
 import type { AnyTool } from "../tools/types.ts";
 import { inventoryWatch } from "./inventory.ts";
+import { perRegistry } from "./per-registry.ts";
 import { registeredTools, requestHandlers, type ToolCallRoute } from "./tool-calls.ts";
 
 /** The caller's limits (HTTP: the token's tier ceiling per cluster, and who it is). */
@@ -258,16 +259,7 @@ function aborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-const managers = new WeakMap<ToolRegistry, TaskManager>();
-
-export function taskManager(registry: ToolRegistry): TaskManager {
-  let manager = managers.get(registry);
-  if (!manager) {
-    manager = new TaskManager(registry, registry.taskInstances());
-    managers.set(registry, manager);
-  }
-  return manager;
-}
+export const taskManager = perRegistry((registry) => new TaskManager(registry, registry.taskInstances()));
 
 /** What a request's envelope or params say about tasks. */
 function wantsTask(params: Record<string, unknown>, envelope: Record<string, unknown> | undefined): "legacy" | "modern" | undefined {
